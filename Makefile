@@ -1,0 +1,43 @@
+# The two commands: `make demo` and `make test`. Each first installs whatever is missing (scripts/setup.sh).
+HOST ?= 127.0.0.1
+PORT ?= 8080
+CARGO ?= cargo
+BIN := target/debug/lingbridge
+
+.PHONY: demo test setup wasm www-models native-test browser-test e2e-test bin clean
+
+demo: setup wasm www-models bin
+	$(BIN) serve --dir www --host $(HOST) --port $(PORT)
+
+test: setup native-test browser-test e2e-test
+	@echo "make test: all suites passed"
+
+setup:
+	@bash scripts/setup.sh
+
+# The page's wasm package (www/pkg), optimised with binaryen 132.
+wasm:
+	bash scripts/build-wasm.sh
+
+# The built-in model the page loads until trained default models ship.
+www-models:
+	mkdir -p www/models
+	rm -rf www/models/tiny-xlmr
+	cp -r tests/fixtures/tiny-xlmr www/models/tiny-xlmr
+
+bin:
+	$(CARGO) build -p lingbridge-trainer
+
+native-test:
+	$(CARGO) test --workspace
+
+browser-test:
+	wasm-pack --log-level warn test --headless --chrome
+
+# The page end to end in Chromium (Playwright), served by `lingbridge serve`.
+e2e-test: wasm www-models bin
+	LINGBRIDGE_BIN=$(BIN) node --test tests/browser/
+
+clean:
+	$(CARGO) clean
+	rm -rf www/pkg www/models node_modules artifacts

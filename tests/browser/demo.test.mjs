@@ -1,0 +1,87 @@
+// The page end to end, as a visitor uses it: `lingbridge serve` serves www/, Debian's Chromium (driven by
+// playwright-core) loads it, types a text, and the embedding shown must equal Hugging Face's reference.
+// Also measures embeddings/s in the browser (printed, not asserted) and saves a screenshot to artifacts/.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { readFileSync, mkdirSync } from 'node:fs';
+import { chromium } from 'playwright-core';
+
+const BIN = process.env.LINGBRIDGE_BIN ?? 'target/debug/lingbridge';
+const reference = JSON.parse(readFileSync('tests/fixtures/tiny-xlmr-reference.json', 'utf8'));
+let server, baseUrl, browser;
+
+before(async () => {
+  server = spawn(BIN, ['serve', '--dir', 'www', '--host', '127.0.0.1', '--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  baseUrl = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('server did not print its address within 30 s')), 30000);
+    let out = '';
+    server.stdout.on('data', (chunk) => {
+      out += chunk;
+      const m = out.match(/http:\/\/127\.0\.0\.1:\d+\//);
+      if (m) { clearTimeout(timer); resolve(m[0]); }
+    });
+    server.on('exit', (code) => reject(new Error(`server exited with ${code}`)));
+  });
+  browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--no-sandbox', '--enable-unsafe-webgpu', '--disable-background-networking', '--disable-component-update',
+      '--disable-sync', '--no-first-run', '--disable-quic'],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+  server?.kill();
+});
+
+function maxAbsDiff(a, b) {
+  assert.equal(a.length, b.length);
+  return Math.max(...a.map((x, i) => Math.abs(x - b[i])));
+}
+
+test('the page embeds typed text like Hugging Face, without console errors', async () => {
+  const page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
+  const problems = [];
+  page.on('console', (m) => { if (m.type() === 'error') problems.push(m.text()); });
+  page.on('pageerror', (e) => problems.push(String(e)));
+  const t0 = Date.now();
+  await page.goto(baseUrl);
+  await page.waitForSelector('body[data-ready="true"]', { timeout: 60000 });
+  const loadMs = Date.now() - t0;
+  assert.match(await page.textContent('#backend'), /CPU/);
+
+  for (const i of [0, 5, 10, 17]) {
+    const s = reference.sentences[i];
+    await page.fill('#text', s.text);
+    await page.selectOption('#kind', 'query');
+    await page.click('#embed');
+    await page.waitForFunction((want) => {
+      const el = document.getElementById('result');
+      return el && !el.hidden && el.dataset.embedding && document.getElementById('ids').textContent === want;
+    }, s.ids.join(' '));
+    const got = JSON.parse(await page.getAttribute('#result', 'data-embedding'));
+    const diff = maxAbsDiff(got, s.query_mean);
+    assert.ok(diff <= 1e-5, `${s.text}: max abs diff ${diff}`);
+  }
+
+  await page.click('#speed');
+  await page.waitForSelector('#speed-result[data-rate]', { timeout: 120000 });
+  const rate = Number(await page.getAttribute('#speed-result', 'data-rate'));
+  assert.ok(rate > 0);
+  console.log(`# page load + model load + warm-up: ${loadMs} ms; browser CPU throughput: ${rate.toFixed(1)} embeddings/s (tiny-xlmr, 64 short texts x 4)`);
+
+  mkdirSync('artifacts/screenshots', { recursive: true });
+  await page.screenshot({ path: 'artifacts/screenshots/demo.png', fullPage: true });
+  assert.deepEqual(problems, []);
+});
+
+test('a missing model is explained on the page, not a blank screen', async () => {
+  const page = await browser.newPage();
+  await page.route('**/models/tiny-xlmr/tokenizer.json', (route) => route.fulfill({ status: 404, body: 'gone' }));
+  await page.goto(baseUrl);
+  await page.waitForSelector('#error:not([hidden])', { timeout: 60000 });
+  const text = await page.textContent('#error');
+  assert.match(text, /tokenizer\.json/);
+  assert.match(text, /HTTP 404/);
+});
