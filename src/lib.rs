@@ -9,6 +9,7 @@
 
 pub mod encode;
 pub mod error;
+pub mod eval;
 pub mod model;
 #[cfg(target_arch = "wasm32")]
 pub mod web;
