@@ -7,10 +7,12 @@
 //! 4. (next) index and rank, then metrics — the same code in the CLI and the page;
 //! 5. `web` — the wasm-bindgen API the page's worker calls (wasm32 only).
 
+#[cfg(not(target_arch = "wasm32"))] pub mod data_paths;
 pub mod encode;
 pub mod error;
 pub mod eval;
 pub mod model;
+pub mod search;
 #[cfg(target_arch = "wasm32")]
 pub mod web;
 

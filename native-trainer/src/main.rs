@@ -3,7 +3,9 @@
 
 mod bench;
 mod embed;
+mod eval;
 mod serve;
+mod trec_eval;
 
 use clap::{Parser, Subcommand};
 
@@ -26,19 +28,25 @@ struct Cli {
 enum Command {
     /// Embed one text per stdin line; print one JSON array of floats per line, in input order.
     Embed(embed::Args),
+    /// Evaluate a model on XQuAD-R / MLQA-R with the LAReQA protocol (Mo / Cr / Mul mAP, R@k, language bias).
+    Eval(eval::Args),
     /// Serve the page (www/) on a local address.
     Serve(serve::Args),
     /// Benchmarks that print throughput (and, with several backends, their ratios).
     #[command(subcommand)]
     Bench(bench::Bench),
+    /// Evaluate a TREC run against qrels with trec_eval's conventions and output (map, ndcg_cut_10, recall_100 …).
+    TrecEval(trec_eval::Args),
 }
 
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Embed(args) => embed::run(args),
+        Command::Eval(args) => eval::run(args),
         Command::Serve(args) => serve::run(args),
         Command::Bench(b) => bench::run(b),
+        Command::TrecEval(args) => trec_eval::run(args),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

@@ -176,6 +176,16 @@ impl TextTokenizer {
         Ok(self.pad(&self.encode_all(texts, kind)?))
     }
 
+    /// Token pieces of a text without special tokens or truncation: what lexical models (BM25) index.
+    pub fn pieces(&self, text: &str) -> Result<Vec<u32>> {
+        let enc = self.inner.encode(text, false).map_err(|e| Error::Tokenizer(e.to_string()))?;
+        let mut ids = enc.get_ids().to_vec();
+        for o in enc.get_overflowing() {
+            ids.extend_from_slice(o.get_ids());
+        }
+        Ok(ids)
+    }
+
     pub fn vocab_size(&self) -> usize {
         self.inner.get_vocab_size(true)
     }
