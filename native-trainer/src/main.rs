@@ -2,8 +2,11 @@
 //! Subcommands arrive with their issues: embed, serve and bench now; eval, train, quantize, export next.
 
 mod bench;
+mod data;
+mod data_cli;
 mod embed;
 mod eval;
+mod sampler;
 mod serve;
 mod trec_eval;
 
@@ -26,6 +29,9 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Training data: convert sources to records, count them, inspect a sampling.
+    #[command(subcommand)]
+    Data(data_cli::Data),
     /// Embed one text per stdin line; print one JSON array of floats per line, in input order.
     Embed(embed::Args),
     /// Evaluate a model on XQuAD-R / MLQA-R with the LAReQA protocol (Mo / Cr / Mul mAP, R@k, language bias).
@@ -42,6 +48,7 @@ enum Command {
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
+        Command::Data(cmd) => data_cli::run(cmd),
         Command::Embed(args) => embed::run(args),
         Command::Eval(args) => eval::run(args),
         Command::Serve(args) => serve::run(args),
