@@ -7,7 +7,8 @@ cd "$(dirname "$0")/.."
 
 WASM_BINDGEN_VERSION=0.2.130   # must equal the wasm-bindgen crate pinned in Cargo.toml
 WASM_PACK_VERSION=0.15.1
-APT_PACKAGES=(chromium chromium-driver mesa-vulkan-drivers libvulkan1)
+# Noto fonts so screenshots of the page show every script the tests type (Devanagari, Thai, CJK …).
+APT_PACKAGES=(chromium chromium-driver mesa-vulkan-drivers libvulkan1 fonts-noto-core fonts-noto-cjk)
 
 say() { printf '[setup] %s\n' "$*"; }
 sudo_if_needed() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
