@@ -2,6 +2,7 @@
 //! The backend is chosen here and nowhere else; callers never branch on it.
 
 pub mod cpu;
+pub mod gpu;
 
 use crate::error::{Error, Result};
 use crate::model::{EncoderConfig, ModelFiles, Pooling, Prefixes, TextKind, TextTokenizer, TokenBatch, Weights};
