@@ -27,22 +27,7 @@ struct Params {
 @group(0) @binding(6) var<storage, read> beta: array<f32>;
 @group(0) @binding(7) var<storage, read_write> out: array<f32>;
 
-const WG: u32 = 256u;
-var<workgroup> red: array<f32, 256>;
-
-fn workgroup_sum(v: f32, tid: u32) -> f32 {
-    red[tid] = v;
-    workgroupBarrier();
-    for (var s = WG / 2u; s > 0u; s = s / 2u) {
-        if (tid < s) {
-            red[tid] += red[tid + s];
-        }
-        workgroupBarrier();
-    }
-    let total = red[0];
-    workgroupBarrier();
-    return total;
-}
+// WG, `red` and workgroup_sum come from workgroup_sum.wgsl, which pipelines.rs puts before this file.
 
 @compute @workgroup_size(256, 1, 1)
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
