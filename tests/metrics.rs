@@ -11,7 +11,7 @@ use lingbridge::eval::metrics::{
     ndcg_cut_from_gains, ndcg_cut_from_ranks, parse_measures, precision_at_k_from_ranks, recall_at_k_from_ranks,
     rr_from_ranks,
 };
-use lingbridge::eval::trec::{read_qrels, read_qrels_bytes, read_run, read_run_bytes, write_run};
+use lingbridge::eval::trec::{read_qrels, read_qrels_bytes, read_run, read_run_bytes, write_qrels, write_run};
 use serde::Deserialize;
 
 #[cfg(target_arch = "wasm32")]
@@ -315,5 +315,14 @@ everywhere! {
         let want = evaluate_with(&qrels, &original, &measures, ScorePrecision::F64).unwrap();
         assert_eq!(evaluate_with(&qrels, &back, &measures, ScorePrecision::F64).unwrap(), want);
         assert!(error_text(write_run(&original, "two words")).contains("whitespace"));
+    }
+
+    fn written_qrels_read_back_exactly() {
+        let original = qrels(&[("q2", "d1", 1), ("q1", "d10", 2), ("q1", "d9", 0), ("q1", "x", -1)]);
+        let text = write_qrels(&original).unwrap();
+        assert_eq!(text, "q1 0 d10 2\nq1 0 d9 0\nq1 0 x -1\nq2 0 d1 1\n");
+        assert_eq!(read_qrels("written", &text).unwrap(), original);
+        let bad = qrels(&[("q 1", "d1", 1)]);
+        assert!(error_text(write_qrels(&bad)).contains("whitespace"));
     }
 }

@@ -13,6 +13,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use lingbridge::eval::beir::{self, Corpus, Query};
 use lingbridge::eval::lareqa::{self, CandidateText, LareqaSet};
 use lingbridge::eval::metrics::{Qrels, Run, evaluate};
+use lingbridge::eval::trec::write_qrels;
 use lingbridge::eval::miracl::{self, Collection};
 use lingbridge::eval::perturb::{Perturbation, perturb_lareqa_questions};
 use lingbridge::eval::protocol::{LareqaScores, evaluate_lareqa};
@@ -190,7 +191,7 @@ fn run_trec(args: &Args, corpus: Corpus, queries: Vec<Query>, qrels: Qrels) -> a
     let query_texts: Vec<String> = queries.iter().map(|q| q.text.clone()).collect();
     eprintln!("{}: {} judged queries, {} documents", args.dataset, queries.len(), docs.len());
     let encoder = args.model.load()?;
-    std::fs::write(args.out.join("qrels.trec"), qrels_text(&qrels))?;
+    std::fs::write(args.out.join("qrels.trec"), write_qrels(&qrels)?)?;
 
     let mut systems = Vec::new();
     let t0 = Instant::now();
@@ -216,12 +217,9 @@ fn run_trec(args: &Args, corpus: Corpus, queries: Vec<Query>, qrels: Qrels) -> a
 
     if args.baseline.is_some() {
         let t = Instant::now();
-        let pieces = |texts: &[String]| -> anyhow::Result<Vec<Vec<u32>>> {
-            texts.iter().map(|t| Ok(encoder.tokenizer().pieces(t)?)).collect()
-        };
-        let bm25 = Bm25Index::new(&pieces(&docs)?, doc_ids.clone(), Bm25Params::default())?;
+        let bm25 = Bm25Index::new(&pieces(&encoder, &docs)?, doc_ids.clone(), Bm25Params::default())?;
         let mut run = Run::new();
-        for (q, pieces) in queries.iter().zip(pieces(&query_texts)?) {
+        for (q, pieces) in queries.iter().zip(pieces(&encoder, &query_texts)?) {
             let scores = bm25.scores(&pieces);
             let hits = bm25.ranker().top_k(&scores, depth);
             run.insert(q.id.clone(), hits.iter().map(|h| (doc_ids[h.doc].clone(), h.score as f64)).collect());
@@ -251,14 +249,9 @@ fn trec_system(args: &Args, name: &str, qrels: &Qrels, run: Run, encode_seconds:
     Ok(SystemReport { name: name.into(), scores, encode_seconds, rank_seconds })
 }
 
-fn qrels_text(qrels: &Qrels) -> String {
-    let mut out = String::new();
-    for (q, docs) in qrels {
-        for (d, rel) in docs {
-            out.push_str(&format!("{q} 0 {d} {rel}\n"));
-        }
-    }
-    out
+/// Token pieces of each text, as BM25 indexes them (one definition for both protocols).
+fn pieces(encoder: &Encoder, texts: &[String]) -> anyhow::Result<Vec<Vec<u32>>> {
+    texts.iter().map(|t| Ok(encoder.tokenizer().pieces(t)?)).collect()
 }
 
 fn run_lareqa(args: &Args) -> anyhow::Result<EvalReport> {
@@ -291,7 +284,7 @@ fn run_lareqa(args: &Args) -> anyhow::Result<EvalReport> {
 
     let encoder = args.model.load()?;
     let ranker = Ranker::new(set.candidates.iter().map(|c| c.id.clone()).collect())?;
-    write_qrels(&set, &args.out.join("qrels.mul.trec"))?;
+    std::fs::write(args.out.join("qrels.mul.trec"), write_qrels(&lareqa_qrels(&set))?)?;
     let mut systems = Vec::new();
 
     // Dense retrieval with the model.
@@ -311,11 +304,8 @@ fn run_lareqa(args: &Args) -> anyhow::Result<EvalReport> {
 
     if args.baseline.is_some() {
         let t = Instant::now();
-        let pieces = |texts: &[String]| -> anyhow::Result<Vec<Vec<u32>>> {
-            texts.iter().map(|t| Ok(encoder.tokenizer().pieces(t)?)).collect()
-        };
-        let docs = pieces(&candidates)?;
-        let queries = pieces(&questions)?;
+        let docs = pieces(&encoder, &candidates)?;
+        let queries = pieces(&encoder, &questions)?;
         let bm25 = Bm25Index::new(&docs, set.candidates.iter().map(|c| c.id.clone()).collect(), Bm25Params::default())?;
         let scores = run_protocol(&set, &ranker, args.block, &args.out.join("run.bm25.mul.trec"), "bm25", depth, &mut |r| {
             Ok(r.flat_map(|q| bm25.scores(&queries[q])).collect())
@@ -336,13 +326,11 @@ fn run_lareqa(args: &Args) -> anyhow::Result<EvalReport> {
     })
 }
 
-fn write_qrels(set: &LareqaSet, path: &Path) -> anyhow::Result<()> {
-    let mut out = BufWriter::new(std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?);
-    for (q, question) in set.questions.iter().enumerate() {
-        for &c in &set.relevant[q] {
-            writeln!(out, "{} 0 {} 1", question.id, set.candidates[c].id)?;
-        }
-    }
-    out.flush()?;
-    Ok(())
+/// The Mul relevance judgments of a LAReQA set: every question's relevant candidates, in every language.
+fn lareqa_qrels(set: &LareqaSet) -> Qrels {
+    set.questions
+        .iter()
+        .zip(&set.relevant)
+        .map(|(question, rel)| (question.id.clone(), rel.iter().map(|&c| (set.candidates[c].id.clone(), 1)).collect()))
+        .collect()
 }

@@ -118,6 +118,20 @@ fn check_id(what: &str, id: &str) -> Result<()> {
     Ok(())
 }
 
+/// Writes a qrels file (`qid 0 docid rel`): queries and documents in byte order of their ids.
+pub fn write_qrels(qrels: &Qrels) -> Result<String> {
+    let mut out = String::new();
+    for (query, docs) in qrels {
+        check_id("query id", query)?;
+        for (doc, rel) in docs {
+            check_id("document id", doc)?;
+            // Writing to a String cannot fail.
+            let _ = writeln!(out, "{query} 0 {doc} {rel}");
+        }
+    }
+    Ok(out)
+}
+
 /// Writes a run file: queries in byte order of their ids, documents in trec_eval's order (score descending at
 /// full f64 precision, ties by document id descending) with ranks from 1, scores written exactly. A query with
 /// no documents writes no line (the format cannot express it).
