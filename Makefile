@@ -19,11 +19,13 @@ setup:
 wasm:
 	bash scripts/build-wasm.sh
 
-# The built-in model the page loads until trained default models ship.
-www-models:
+# The built-in model the page loads until trained default models ship, as an HF directory and as the one-file
+# q8_0 form the page also accepts (`?model=models/tiny-xlmr.q8_0.gguf`).
+www-models: bin
 	mkdir -p www/models
 	rm -rf www/models/tiny-xlmr
 	cp -r tests/fixtures/tiny-xlmr www/models/tiny-xlmr
+	$(BIN) quantize --model tests/fixtures/tiny-xlmr --scheme q8_0 --out www/models/tiny-xlmr.q8_0.gguf
 
 bin:
 	$(CARGO) build -p lingbridge-trainer
@@ -31,8 +33,9 @@ bin:
 native-test:
 	$(CARGO) test --workspace
 
+# wasm-bindgen-test's default 20 s per test is too short for the GPU parity sweeps on SwiftShader.
 browser-test:
-	wasm-pack --log-level warn test --headless --chrome
+	WASM_BINDGEN_TEST_TIMEOUT=600 wasm-pack --log-level warn test --headless --chrome
 
 # The page end to end in Chromium (Playwright), served by `lingbridge serve`.
 e2e-test: wasm www-models bin

@@ -18,7 +18,8 @@ function call(op, args) {
 }
 
 const $ = (id) => document.getElementById(id);
-const MODEL_BASE = 'models/tiny-xlmr';
+// `?model=` loads another model: a directory in Hugging Face layout or a `lingbridge quantize` .gguf file.
+const MODEL_BASE = new URLSearchParams(location.search).get('model') ?? 'models/tiny-xlmr';
 const SAMPLES = [
   'Where does the train to the capital leave from?',
   'Когда открывается библиотека?',
@@ -39,11 +40,22 @@ function setStatus(text, state) {
   $('status').dataset.state = state;
 }
 
+// `?backend=cpu` forces the CPU; `gpu` takes any WebGPU adapter; `auto` (default) a hardware one.
+const BACKEND = new URLSearchParams(location.search).get('backend') ?? 'auto';
+
+// The badge says where the encoder runs, and why the CPU runs when a GPU was asked for.
+function showBackend(b) {
+  const badge = $('backend');
+  badge.textContent = b.name === 'gpu' ? `WebGPU · ${b.device}` : 'CPU (wasm)';
+  badge.dataset.backend = b.name;
+  badge.title = b.fallback ? `Running on the CPU: ${b.fallback}` : `Where the encoder runs: ${b.device}`;
+}
+
 async function load() {
   setStatus('Loading model…', 'busy');
   try {
-    const { info, loadMs } = await call('load', { base: MODEL_BASE });
-    $('backend').textContent = info.backend === 'cpu' ? 'CPU (wasm)' : info.backend;
+    const { info, backend, loadMs } = await call('load', { base: MODEL_BASE, backend: BACKEND });
+    showBackend(backend);
     $('model-info').textContent =
       `${MODEL_BASE.split('/').pop()} · ${info.layers} layers · hidden ${info.hidden} · vocab ${info.vocab} · ` +
       `${info.pooling} pooling · up to ${info.max_tokens} tokens`;
@@ -74,7 +86,8 @@ async function embed() {
   const kind = $('kind').value;
   $('embed').disabled = true;
   try {
-    const { data, dim, ms, ids } = await call('embed', { texts: [text], kind });
+    const { data, dim, ms, ids, backend } = await call('embed', { texts: [text], kind });
+    showBackend(backend);
     const norm = Math.sqrt(data.reduce((s, x) => s + x * x, 0));
     $('result').hidden = false;
     $('result').dataset.embedding = JSON.stringify(data);
@@ -96,7 +109,9 @@ async function speed() {
   try {
     const texts = Array.from({ length: 64 }, (_, i) => SAMPLES[i % SAMPLES.length]);
     const r = await call('speed', { texts, rounds: 4 });
-    $('speed-result').textContent = `${r.embeddingsPerSecond.toFixed(1)} embeddings/s (${r.count} texts in ${r.secs.toFixed(2)} s)`;
+    showBackend(r.backend);
+    $('speed-result').textContent =
+      `${r.embeddingsPerSecond.toFixed(1)} embeddings/s on ${r.backend.name.toUpperCase()} (${r.count} texts in ${r.secs.toFixed(2)} s)`;
     $('speed-result').dataset.rate = String(r.embeddingsPerSecond);
   } catch (err) {
     showError(err.message);

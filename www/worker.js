@@ -18,36 +18,53 @@ async function fetchFile(base, name, required) {
   return new Uint8Array(await res.arrayBuffer());
 }
 
+// A model is a directory in Hugging Face layout, or one `lingbridge quantize` file (`….gguf`) holding everything.
+async function fetchModel(base) {
+  if (base.endsWith('.gguf')) {
+    const res = await fetch(base);
+    if (!res.ok) throw new Error(`${base}: download failed (HTTP ${res.status})`);
+    return { 'model.gguf': new Uint8Array(await res.arrayBuffer()) };
+  }
+  const files = {};
+  for (const name of REQUIRED) files[name] = await fetchFile(base, name, true);
+  for (const name of OPTIONAL) {
+    const bytes = await fetchFile(base, name, false);
+    if (bytes) files[name] = bytes;
+  }
+  return files;
+}
+
 const handlers = {
-  async load({ base }) {
+  async load({ base, backend }) {
     const t0 = performance.now();
     await init();
-    const files = {};
-    for (const name of REQUIRED) files[name] = await fetchFile(base, name, true);
-    for (const name of OPTIONAL) {
-      const bytes = await fetchFile(base, name, false);
-      if (bytes) files[name] = bytes;
-    }
+    const files = await fetchModel(base);
     engine?.free();
-    engine = new Engine(files, base, undefined);
-    // Warm-up pass: the first call pays for allocation; visitors should not.
-    engine.embed(['warm-up'], 'query');
-    return { info: JSON.parse(engine.info()), loadMs: performance.now() - t0 };
+    engine = await Engine.create(files, base, undefined, backend ?? 'auto');
+    // Warm-up pass: the first call pays for allocation and pipeline compilation; visitors should not.
+    await engine.embed(['warm-up'], 'query');
+    return { info: JSON.parse(engine.info()), backend: JSON.parse(engine.backendInfo()), loadMs: performance.now() - t0 };
   },
   async embed({ texts, kind }) {
     if (!engine) throw new Error('no model is loaded yet');
     const t0 = performance.now();
-    const data = engine.embed(texts, kind);
+    const data = await engine.embed(texts, kind);
     const ms = performance.now() - t0;
     const ids = texts.map((t) => Array.from(engine.tokenIds(t)));
-    return { data: Array.from(data), dim: engine.dim, ms, ids };
+    // The backend can change between calls: a lost GPU device falls back to the CPU.
+    return { data: Array.from(data), dim: engine.dim, ms, ids, backend: JSON.parse(engine.backendInfo()) };
   },
   async speed({ texts, rounds }) {
     if (!engine) throw new Error('no model is loaded yet');
     const t0 = performance.now();
-    for (let r = 0; r < rounds; r++) engine.embed(texts, 'passage');
+    for (let r = 0; r < rounds; r++) await engine.embed(texts, 'passage');
     const secs = (performance.now() - t0) / 1000;
-    return { embeddingsPerSecond: (texts.length * rounds) / secs, count: texts.length * rounds, secs };
+    return {
+      embeddingsPerSecond: (texts.length * rounds) / secs,
+      count: texts.length * rounds,
+      secs,
+      backend: JSON.parse(engine.backendInfo()),
+    };
   },
 };
 

@@ -1,13 +1,17 @@
 //! `lingbridge`: the native command line over the shared core in `src/` (it never copies that code).
-//! Subcommands arrive with their issues: embed, serve and bench now; eval, train, quantize, export next.
+//! Subcommands: embed, eval, trec-eval, data, train, export, sweep, tokenizer, quantize, bench, serve.
 
 mod bench;
 mod data;
 mod data_cli;
 mod embed;
 mod eval;
+mod quantize;
 mod sampler;
 mod serve;
+mod sweep;
+mod tokenizer_train;
+mod train;
 mod trec_eval;
 
 use clap::{Parser, Subcommand};
@@ -20,7 +24,8 @@ use clap::{Parser, Subcommand};
     long_about = "LingBridge's native command line. It uses the same core as the page (src/), so embeddings and \
                   scores here equal those in the browser.\n\nA model is a Hugging Face directory: config.json, \
                   model.safetensors, tokenizer.json, and optionally sentence-transformers' modules.json, \
-                  1_Pooling/config.json and config_sentence_transformers.json (query/passage prompts)."
+                  1_Pooling/config.json and config_sentence_transformers.json (query/passage prompts) — or the \
+                  single GGUF file `lingbridge quantize` writes from such a directory."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -43,6 +48,28 @@ enum Command {
     Bench(bench::Bench),
     /// Evaluate a TREC run against qrels with trec_eval's conventions and output (map, ndcg_cut_10, recall_100 …).
     TrecEval(trec_eval::Args),
+    /// Fine-tune an encoder contrastively with hybrid batches (flags or --config run.toml); checkpoints in --out.
+    Train(train::Args),
+    /// Train and evaluate every (objective, α, seed) with hybrid batches (α = 1: pure X-X-mono, α = 0: pure X-Y);
+    /// writes OUT/sweep.json, a Markdown table (sweep.md) and a plot (sweep.svg). Resumes a killed sweep.
+    #[command(
+        long_about = "Train and evaluate every (objective, α, seed) with `lingbridge train`'s loop and hybrid batches: \
+                      α is the probability that a batch is X-X-mono, so α = 1 is pure X-X-mono and α = 0 pure X-Y. \
+                      Objectives: infonce (query→passage InfoNCE) and symmetric (plus passage→query). Each run goes \
+                      to OUT/<objective>/alpha-<α>/seed-<s>/; its best checkpoint (by dev Mul mAP) is scored on --eval \
+                      (default: the dev set) with the LAReQA protocol (Mo / Cr / Mul mAP, rank distance) into its \
+                      result.json. Runs with a result.json are skipped and interrupted ones resumed, so re-running a \
+                      killed sweep continues it. Writes OUT/sweep.json, OUT/sweep.md (mean ± sd over seeds) and \
+                      OUT/sweep.svg."
+    )]
+    Sweep(sweep::Args),
+    /// Turn a training checkpoint into a Hugging Face / sentence-transformers model directory.
+    Export(train::export::Args),
+    /// Write a model as one GGUF file (config, tokenizer and weights in f32, f16, q8_0 or q4_0) for the page and `embed`.
+    Quantize(quantize::Args),
+    /// Tokenizers for models trained from scratch.
+    #[command(subcommand)]
+    Tokenizer(tokenizer_train::Command),
 }
 
 fn main() -> std::process::ExitCode {
@@ -54,6 +81,11 @@ fn main() -> std::process::ExitCode {
         Command::Serve(args) => serve::run(args),
         Command::Bench(b) => bench::run(b),
         Command::TrecEval(args) => trec_eval::run(args),
+        Command::Train(args) => train::run(args),
+        Command::Sweep(args) => sweep::run(args),
+        Command::Export(args) => train::export::run(args),
+        Command::Tokenizer(cmd) => tokenizer_train::run(cmd),
+        Command::Quantize(args) => quantize::run(args),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
@@ -67,7 +99,7 @@ fn main() -> std::process::ExitCode {
 /// Model flags shared by every subcommand that loads an encoder.
 #[derive(clap::Args, Debug)]
 pub struct ModelArgs {
-    /// Model directory in Hugging Face layout.
+    /// Model: a directory in Hugging Face layout, or one file written by `lingbridge quantize` (GGUF).
     #[arg(long, value_name = "PATH")]
     pub model: std::path::PathBuf,
     /// Pooling: mean or cls (default: what the model's 1_Pooling/config.json says, else mean).
@@ -82,20 +114,42 @@ pub struct ModelArgs {
     /// Texts per forward pass.
     #[arg(long, default_value_t = 32)]
     pub batch_size: usize,
+    /// Where the encoder runs: cpu (candle), gpu (our WGSL kernels on any Vulkan/Metal/DX12 adapter, software ones
+    /// included) or auto (a hardware GPU when there is one, else cpu). A GPU that cannot be had falls back to cpu
+    /// and stderr says why.
+    #[arg(long, default_value = "auto", value_parser = ["cpu", "gpu", "auto"])]
+    pub backend: String,
 }
 
 impl ModelArgs {
-    pub fn load(&self) -> anyhow::Result<lingbridge::Encoder> {
-        let files = lingbridge::ModelFiles::from_dir(&self.model)?;
-        let mut options = lingbridge::EncoderOptions { batch_size: self.batch_size, ..Default::default() };
+    /// The model's files: a Hugging Face directory or a `lingbridge quantize` file.
+    pub fn files(&self) -> anyhow::Result<lingbridge::ModelFiles> {
+        Ok(lingbridge::ModelFiles::from_path(&self.model)?)
+    }
+
+    /// Encoder options from the flags (prefix flags override the model's own prompts one by one).
+    pub fn options(&self, files: &lingbridge::ModelFiles) -> anyhow::Result<lingbridge::EncoderOptions> {
+        let mut options =
+            lingbridge::EncoderOptions { batch_size: self.batch_size, backend: self.backend.parse()?, ..Default::default() };
         options.pooling = self.pooling.as_deref().map(str::parse).transpose()?;
         if self.query_prefix.is_some() || self.passage_prefix.is_some() {
-            let model = lingbridge::Prefixes::from_files(&files)?;
+            let model = lingbridge::Prefixes::from_files(files)?;
             options.prefixes = Some(lingbridge::Prefixes {
                 query: self.query_prefix.clone().unwrap_or(model.query),
                 passage: self.passage_prefix.clone().unwrap_or(model.passage),
             });
         }
-        Ok(lingbridge::Encoder::load(&files, &options)?)
+        Ok(options)
+    }
+
+    /// Loads the encoder on the requested backend; unless that is plain cpu, stderr says what runs and why.
+    pub fn load(&self) -> anyhow::Result<lingbridge::Encoder> {
+        let files = self.files()?;
+        let options = self.options(&files)?;
+        let encoder = lingbridge::Encoder::load(&files, &options)?;
+        if options.backend != lingbridge::encode::BackendChoice::Cpu {
+            eprintln!("backend: {}", encoder.backend_info());
+        }
+        Ok(encoder)
     }
 }

@@ -108,6 +108,16 @@ impl Sampler {
         Ok(Self { sources: built, batch_size, sampling, rng: ChaCha8Rng::seed_from_u64(seed) })
     }
 
+    /// Where the random stream stands: with [`Self::set_position`] a resumed run draws exactly the batches an
+    /// uninterrupted run would have drawn, without replaying the earlier ones.
+    pub fn position(&self) -> u128 {
+        self.rng.get_word_pos()
+    }
+
+    pub fn set_position(&mut self, position: u128) {
+        self.rng.set_word_pos(position);
+    }
+
     /// Records of a source (the batch's pairs index into these).
     pub fn records(&self, source: usize) -> &[Record] {
         &self.sources[source].records
@@ -255,6 +265,17 @@ mod tests {
     fn seeded_and_reproducible() {
         assert_eq!(draw(Sampling::Hybrid { alpha: 0.5 }, 50, 1).1, draw(Sampling::Hybrid { alpha: 0.5 }, 50, 1).1);
         assert_ne!(draw(Sampling::Hybrid { alpha: 0.5 }, 50, 1).1, draw(Sampling::Hybrid { alpha: 0.5 }, 50, 2).1);
+    }
+
+    #[test]
+    fn a_restored_position_continues_the_same_batches() {
+        let (mut a, _) = draw(Sampling::Hybrid { alpha: 0.5 }, 7, 5);
+        let position = a.position();
+        let mut b = Sampler::new(sources(), 16, Sampling::Hybrid { alpha: 0.5 }, 5).unwrap();
+        b.set_position(position);
+        for _ in 0..20 {
+            assert_eq!(a.next_batch(), b.next_batch());
+        }
     }
 
     #[test]

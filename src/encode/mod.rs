@@ -1,32 +1,18 @@
 //! `Encoder`: the one type callers use to turn texts into L2-normalised embeddings.
 //! The backend is chosen here and nowhere else; callers never branch on it.
 
+pub mod backend;
 pub mod cpu;
 pub mod gpu;
 
+use std::sync::{Arc, Mutex};
+
 use crate::error::{Error, Result};
-use crate::model::{EncoderConfig, ModelFiles, Pooling, Prefixes, TextKind, TextTokenizer, TokenBatch, Weights};
+use crate::model::{EncoderConfig, ModelFiles, Pooling, Prefixes, TextKind, TextTokenizer, TokenBatch};
 
+pub use backend::{BackendChoice, BackendInfo, WordTablePlacement};
 pub use cpu::CpuEncoder;
-
-/// Where the forward pass runs.
-pub enum Backend {
-    Cpu(CpuEncoder),
-}
-
-impl Backend {
-    pub fn name(&self) -> &'static str {
-        match self {
-            Backend::Cpu(_) => "cpu",
-        }
-    }
-
-    fn hidden_states(&self, batch: &TokenBatch) -> Result<Vec<f32>> {
-        match self {
-            Backend::Cpu(cpu) => cpu.hidden_states(batch),
-        }
-    }
-}
+use gpu::GpuForward;
 
 /// Overrides for what the model files say.
 #[derive(Debug, Clone)]
@@ -37,11 +23,15 @@ pub struct EncoderOptions {
     pub prefixes: Option<Prefixes>,
     /// Texts per forward pass. Texts are sorted by length first, so batches carry little padding.
     pub batch_size: usize,
+    /// Where the forward pass runs (see [`backend`]).
+    pub backend: BackendChoice,
+    /// GPU backend only: where the word-embedding table lives.
+    pub word_table: WordTablePlacement,
 }
 
 impl Default for EncoderOptions {
     fn default() -> Self {
-        Self { pooling: None, prefixes: None, batch_size: 32 }
+        Self { pooling: None, prefixes: None, batch_size: 32, backend: BackendChoice::Cpu, word_table: WordTablePlacement::Auto }
     }
 }
 
@@ -71,13 +61,71 @@ pub struct Encoder {
     config: EncoderConfig,
     tokenizer: TextTokenizer,
     pooling: Pooling,
-    backend: Backend,
     batch_size: usize,
+    state: Mutex<State>,
+}
+
+/// The running backend. Handles are `Arc`s so a forward pass clones them out of the lock instead of holding it
+/// across an `await`.
+struct State {
+    gpu: Option<Arc<GpuForward>>,
+    cpu: Option<Arc<CpuEncoder>>,
+    /// Kept while the GPU runs, so a lost device can fall back to a CPU encoder built from the same bytes.
+    files: Option<ModelFiles>,
+    fallback: Option<String>,
 }
 
 impl Encoder {
-    /// Loads a model in Hugging Face layout on the CPU backend.
+    /// Loads a model (Hugging Face layout or a LingBridge GGUF file, as bytes) on the backend `options` asks for.
+    /// Native: blocks on the GPU's setup. In wasm, use [`Encoder::load_async`] for `gpu`/`auto`.
     pub fn load(files: &ModelFiles, options: &EncoderOptions) -> Result<Self> {
+        if options.backend == BackendChoice::Cpu {
+            let mut enc = Self::load_common(files, options)?;
+            enc.state.get_mut().map_err(poisoned)?.cpu = Some(Arc::new(backend::load_cpu(&enc.config, files)?));
+            return Ok(enc);
+        }
+        #[cfg(not(target_arch = "wasm32"))]
+        return pollster::block_on(Self::load_async(files, options));
+        #[cfg(target_arch = "wasm32")]
+        Err(Error::input("the GPU backend loads asynchronously in the browser: use Encoder::load_async"))
+    }
+
+    /// Loads on the requested backend; `gpu`/`auto` fall back to the CPU (recording why) when no suitable GPU
+    /// device can be had or the model does not fit it.
+    pub async fn load_async(files: &ModelFiles, options: &EncoderOptions) -> Result<Self> {
+        let mut enc = Self::load_common(files, options)?;
+        let state = enc.state.get_mut().map_err(poisoned)?;
+        if options.backend != BackendChoice::Cpu {
+            match backend::load_gpu(options.backend, &enc.config, files, options.batch_size, options.word_table).await {
+                Ok(gpu) => {
+                    state.gpu = Some(Arc::new(gpu));
+                    state.files = Some(files.clone());
+                    return Ok(enc);
+                }
+                Err(e) => state.fallback = Some(e.to_string()),
+            }
+        }
+        state.cpu = Some(Arc::new(backend::load_cpu(&enc.config, files)?));
+        Ok(enc)
+    }
+
+    /// The GPU backend on one given adapter, without falling back: tests and benchmarks use it to run every adapter.
+    pub async fn load_on_adapter(files: &ModelFiles, options: &EncoderOptions, adapter: &wgpu::Adapter) -> Result<Self> {
+        let mut enc = Self::load_common(files, options)?;
+        let gpu = backend::load_on_adapter(adapter, &enc.config, files, options.batch_size, options.word_table).await?;
+        let state = enc.state.get_mut().map_err(poisoned)?;
+        state.gpu = Some(Arc::new(gpu));
+        state.files = Some(files.clone());
+        Ok(enc)
+    }
+
+    /// Native: [`Encoder::load_on_adapter`], blocking.
+    #[cfg(not(target_arch = "wasm32"))]
+    pub fn load_on_adapter_blocking(files: &ModelFiles, options: &EncoderOptions, adapter: &wgpu::Adapter) -> Result<Self> {
+        pollster::block_on(Self::load_on_adapter(files, options, adapter))
+    }
+
+    fn load_common(files: &ModelFiles, options: &EncoderOptions) -> Result<Self> {
         if options.batch_size == 0 {
             return Err(Error::input("batch size must be at least 1"));
         }
@@ -90,18 +138,27 @@ impl Encoder {
             Some(p) => p,
             None => Pooling::from_files(files)?,
         };
-        let backend = Backend::Cpu(CpuEncoder::load(&config, Weights::from_files(files)?)?);
-        Ok(Self { config, tokenizer, pooling, backend, batch_size: options.batch_size })
+        let state = State { gpu: None, cpu: None, files: None, fallback: None };
+        Ok(Self { config, tokenizer, pooling, batch_size: options.batch_size, state: Mutex::new(state) })
     }
 
-    /// Native convenience: load a model directory.
+    /// Native convenience: load a model directory (or model file).
     #[cfg(not(target_arch = "wasm32"))]
     pub fn from_dir(dir: impl AsRef<std::path::Path>, options: &EncoderOptions) -> Result<Self> {
         Self::load(&ModelFiles::from_dir(dir)?, options)
     }
 
     /// Embeds `texts` (with the prefix for `kind`): one unit vector per text, in input order.
+    /// Native: any backend (GPU work is awaited by blocking). In wasm: CPU only — use [`Encoder::embed_async`].
     pub fn embed<S: AsRef<str>>(&self, texts: &[S], kind: TextKind) -> Result<Embeddings> {
+        #[cfg(not(target_arch = "wasm32"))]
+        return pollster::block_on(self.embed_async(texts, kind));
+        #[cfg(target_arch = "wasm32")]
+        futures_now(self.embed_async(texts, kind))
+    }
+
+    /// Embeds `texts` on whichever backend runs; a GPU failure mid-way moves this and later calls to the CPU.
+    pub async fn embed_async<S: AsRef<str>>(&self, texts: &[S], kind: TextKind) -> Result<Embeddings> {
         let rows = self.tokenizer.encode_all(texts, kind)?;
         // Longest first, so each batch pads to a length close to its members' own.
         let mut order: Vec<usize> = (0..rows.len()).collect();
@@ -110,7 +167,7 @@ impl Encoder {
         let mut data = vec![0f32; rows.len() * dim];
         for chunk in order.chunks(self.batch_size) {
             let batch = self.tokenizer.pad(&chunk.iter().map(|&i| rows[i].as_slice()).collect::<Vec<_>>());
-            let pooled = self.embed_tokens(&batch)?;
+            let pooled = self.embed_tokens_async(&batch).await?;
             for (k, &i) in chunk.iter().enumerate() {
                 data[i * dim..(i + 1) * dim].copy_from_slice(&pooled[k * dim..(k + 1) * dim]);
             }
@@ -118,11 +175,52 @@ impl Encoder {
         Ok(Embeddings { dim, data })
     }
 
-    /// Embeds an already padded batch: batch × dim unit vectors.
+    /// Embeds an already padded batch: batch × dim unit vectors. Native: any backend; wasm: CPU only.
     pub fn embed_tokens(&self, batch: &TokenBatch) -> Result<Vec<f32>> {
-        let hidden = self.backend.hidden_states(batch)?;
-        let dim = self.dim();
-        Ok(crate::model::pooling::pool_and_normalize(&hidden, &batch.mask, batch.batch, batch.seq, dim, self.pooling))
+        #[cfg(not(target_arch = "wasm32"))]
+        return pollster::block_on(self.embed_tokens_async(batch));
+        #[cfg(target_arch = "wasm32")]
+        futures_now(self.embed_tokens_async(batch))
+    }
+
+    /// Embeds an already padded batch on the running backend.
+    pub async fn embed_tokens_async(&self, batch: &TokenBatch) -> Result<Vec<f32>> {
+        let gpu = self.lock()?.gpu.clone();
+        if let Some(gpu) = gpu {
+            match gpu.embed(batch, self.pooling).await {
+                Ok(v) => return Ok(v),
+                // Input errors would fail on the CPU too; anything else means the device cannot be trusted.
+                Err(e @ Error::Input(_)) => return Err(e),
+                Err(e) => self.fall_back(e)?,
+            }
+        }
+        let cpu = self.lock()?.cpu.clone().ok_or_else(|| Error::backend("encoder", "no backend is loaded"))?;
+        backend::cpu_pooled(&cpu, batch, self.dim(), self.pooling)
+    }
+
+    /// Switches to the CPU for good after a GPU failure, keeping the reason for [`Encoder::backend_info`].
+    fn fall_back(&self, why: Error) -> Result<()> {
+        let mut state = self.lock()?;
+        let files = state.files.take().ok_or_else(|| Error::backend("encoder", "GPU failed and no model bytes are kept"))?;
+        let cpu = backend::load_cpu(&self.config, &files)?;
+        state.gpu = None;
+        state.cpu = Some(Arc::new(cpu));
+        state.fallback = Some(format!("the GPU failed during a forward pass: {why}"));
+        Ok(())
+    }
+
+    /// Tests only: destroys the GPU device as a driver reset would, to exercise the fallback.
+    #[doc(hidden)]
+    pub fn destroy_gpu_device_for_tests(&self) {
+        if let Ok(state) = self.state.lock()
+            && let Some(gpu) = &state.gpu
+        {
+            gpu.context().device.destroy();
+        }
+    }
+
+    fn lock(&self) -> Result<std::sync::MutexGuard<'_, State>> {
+        self.state.lock().map_err(poisoned)
     }
 
     pub fn dim(&self) -> usize {
@@ -137,7 +235,46 @@ impl Encoder {
     pub fn pooling(&self) -> Pooling {
         self.pooling
     }
+
+    /// "cpu" or "gpu": the backend the next forward pass will use.
     pub fn backend_name(&self) -> &'static str {
-        self.backend.name()
+        self.backend_info().name
+    }
+
+    /// What runs, on which device, and why the CPU runs when a GPU was asked for.
+    pub fn backend_info(&self) -> BackendInfo {
+        let Ok(state) = self.state.lock() else {
+            return BackendInfo { name: "cpu", device: backend::CPU_DEVICE.into(), fallback: None, word_table_on_host: false };
+        };
+        match &state.gpu {
+            Some(gpu) => BackendInfo {
+                name: "gpu",
+                device: gpu.context().adapter.to_string(),
+                fallback: None,
+                word_table_on_host: !gpu.word_table_on_device(),
+            },
+            None => BackendInfo {
+                name: "cpu",
+                device: backend::CPU_DEVICE.into(),
+                fallback: state.fallback.clone(),
+                word_table_on_host: false,
+            },
+        }
+    }
+}
+
+fn poisoned<T>(_: std::sync::PoisonError<T>) -> Error {
+    Error::backend("encoder", "an earlier call panicked while holding the encoder's state")
+}
+
+/// Runs a future that never waits (the CPU path) to completion without an executor; a future that would wait on
+/// the GPU (which the browser cannot block on) is an error instead.
+#[cfg(target_arch = "wasm32")]
+fn futures_now<T>(f: impl std::future::Future<Output = Result<T>>) -> Result<T> {
+    use std::task::{Context, Poll, Waker};
+    let mut f = std::pin::pin!(f);
+    match f.as_mut().poll(&mut Context::from_waker(Waker::noop())) {
+        Poll::Ready(v) => v,
+        Poll::Pending => Err(Error::input("the GPU backend is asynchronous in the browser: use the async calls")),
     }
 }

@@ -3,7 +3,9 @@
 
 pub mod config;
 pub mod files;
+pub mod gguf;
 pub mod pooling;
+pub mod quant;
 pub mod tokenizer;
 pub mod weights;
 
@@ -11,4 +13,5 @@ pub use config::{EncoderConfig, HiddenAct};
 pub use files::ModelFiles;
 pub use pooling::Pooling;
 pub use tokenizer::{Prefixes, TextKind, TextTokenizer, TokenBatch};
-pub use weights::Weights;
+pub use quant::{PackedQuant, QuantScheme};
+pub use weights::{LinearWeight, Weights};

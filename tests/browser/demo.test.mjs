@@ -35,6 +35,18 @@ after(async () => {
   server?.kill();
 });
 
+// Types a reference sentence as a query, waits for its token ids and embedding on the page, returns the embedding.
+async function embedOnPage(page, s) {
+  await page.fill('#text', s.text);
+  await page.selectOption('#kind', 'query');
+  await page.click('#embed');
+  await page.waitForFunction((want) => {
+    const el = document.getElementById('result');
+    return el && !el.hidden && el.dataset.embedding && document.getElementById('ids').textContent === want;
+  }, s.ids.join(' '));
+  return JSON.parse(await page.getAttribute('#result', 'data-embedding'));
+}
+
 function maxAbsDiff(a, b) {
   assert.equal(a.length, b.length);
   return Math.max(...a.map((x, i) => Math.abs(x - b[i])));
@@ -53,14 +65,7 @@ test('the page embeds typed text like Hugging Face, without console errors', asy
 
   for (const i of [0, 5, 10, 17]) {
     const s = reference.sentences[i];
-    await page.fill('#text', s.text);
-    await page.selectOption('#kind', 'query');
-    await page.click('#embed');
-    await page.waitForFunction((want) => {
-      const el = document.getElementById('result');
-      return el && !el.hidden && el.dataset.embedding && document.getElementById('ids').textContent === want;
-    }, s.ids.join(' '));
-    const got = JSON.parse(await page.getAttribute('#result', 'data-embedding'));
+    const got = await embedOnPage(page, s);
     const diff = maxAbsDiff(got, s.query_mean);
     assert.ok(diff <= 1e-5, `${s.text}: max abs diff ${diff}`);
   }
@@ -85,3 +90,36 @@ test('a missing model is explained on the page, not a blank screen', async () =>
   assert.match(text, /tokenizer\.json/);
   assert.match(text, /HTTP 404/);
 });
+
+for (const [model, minCosine] of [['models/tiny-xlmr', 0.9999], ['models/tiny-xlmr.q8_0.gguf', 0.995]]) {
+  test(`?backend=gpu runs ${model} on WebGPU, shows the adapter, and matches the reference`, async () => {
+    const page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
+    const problems = [];
+    page.on('pageerror', (e) => problems.push(String(e)));
+    await page.goto(`${baseUrl}?backend=gpu&model=${encodeURIComponent(model)}`);
+    await page.waitForSelector('body[data-ready="true"]', { timeout: 60000 });
+    const badge = await page.getAttribute('#backend', 'data-backend');
+    const title = await page.getAttribute('#backend', 'title');
+    // Headless Chromium's WebGPU is SwiftShader; without it the page must say why it runs on the CPU.
+    if (badge !== 'gpu') {
+      assert.notEqual(process.env.CI, 'true', `CI's Chromium has WebGPU, but the page fell back: ${title}`);
+      assert.match(title, /Running on the CPU: /);
+      return;
+    }
+    assert.match(await page.textContent('#backend'), /WebGPU/);
+    for (const i of [2, 10, 21]) {
+      const s = reference.sentences[i];
+      const got = await embedOnPage(page, s);
+      const cos = got.reduce((acc, x, j) => acc + x * s.query_mean[j], 0);
+      assert.ok(cos >= minCosine, `${model}, "${s.text.slice(0, 30)}…": cosine ${cos} with Hugging Face's embedding`);
+    }
+    // Still on the GPU: a failing kernel would have fallen back to the CPU and made the check vacuous.
+    assert.equal(await page.getAttribute('#backend', 'data-backend'), 'gpu');
+    await page.click('#speed');
+    await page.waitForSelector('#speed-result[data-rate]', { timeout: 120000 });
+    const rate = Number(await page.getAttribute('#speed-result', 'data-rate'));
+    console.log(`# ${model} on browser WebGPU (${await page.textContent('#backend')}): ${rate.toFixed(1)} embeddings/s`);
+    await page.screenshot({ path: `artifacts/screenshots/demo-webgpu-${model.split('/').pop()}.png`, fullPage: true });
+    assert.deepEqual(problems, []);
+  });
+}

@@ -17,6 +17,26 @@ macro_rules! everywhere {
     )*};
 }
 
+/// Declares async tests that run natively (blocking on the future) and in the browser (awaited), for the GPU
+/// paths whose results come back asynchronously in WebGPU.
+#[macro_export]
+macro_rules! everywhere_async {
+    ($($(#[$meta:meta])* async fn $name:ident() $body:block)*) => {$(
+        #[cfg(not(target_arch = "wasm32"))]
+        $(#[$meta])*
+        #[test]
+        fn $name() {
+            pollster::block_on(async $body)
+        }
+        #[cfg(target_arch = "wasm32")]
+        $(#[$meta])*
+        #[wasm_bindgen_test::wasm_bindgen_test]
+        async fn $name() $body
+    )*};
+}
+
+pub mod gpu;
+
 macro_rules! fixture {
     ($name:literal) => {
         include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/tiny-xlmr/", $name)).to_vec()

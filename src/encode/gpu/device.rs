@@ -51,10 +51,23 @@ impl std::fmt::Display for AdapterSummary {
 impl AdapterSummary {
     pub fn of(adapter: &wgpu::Adapter) -> Self {
         let info = adapter.get_info();
+        let backend = match info.backend {
+            // The browser hides the native API behind WebGPU.
+            wgpu::Backend::BrowserWebGpu => "WebGPU".to_string(),
+            other => format!("{other:?}"),
+        };
+        let device_type = match info.device_type {
+            wgpu::DeviceType::DiscreteGpu => "discrete GPU",
+            wgpu::DeviceType::IntegratedGpu => "integrated GPU",
+            wgpu::DeviceType::VirtualGpu => "virtual GPU",
+            wgpu::DeviceType::Cpu => "software",
+            wgpu::DeviceType::Other => "unknown kind",
+        };
         Self {
-            name: info.name,
-            backend: format!("{:?}", info.backend),
-            device_type: format!("{:?}", info.device_type),
+            // Browsers may withhold the adapter's name for privacy.
+            name: if info.name.is_empty() && info.backend == wgpu::Backend::BrowserWebGpu { "browser adapter".into() } else { info.name },
+            backend,
+            device_type: device_type.into(),
             driver: [info.driver, info.driver_info].iter().filter(|s| !s.is_empty()).cloned().collect::<Vec<_>>().join(" "),
         }
     }
@@ -84,21 +97,30 @@ pub fn instance() -> wgpu::Instance {
     wgpu::Instance::new(wgpu::InstanceDescriptor::new_without_display_handle_from_env())
 }
 
+/// The preferred adapter of a fresh instance (high performance), or an error saying why there is none.
+pub async fn request_adapter() -> Result<wgpu::Adapter> {
+    let options = wgpu::RequestAdapterOptions {
+        power_preference: wgpu::PowerPreference::HighPerformance,
+        force_fallback_adapter: false,
+        compatible_surface: None,
+        // We are not exposed to untrusted content, and bucketing could only lower the limits we need.
+        apply_limit_buckets: false,
+    };
+    instance().request_adapter(&options).await.map_err(|e| {
+        Error::backend(CTX, format!("no GPU adapter is available ({e}); the browser may lack WebGPU or block this GPU"))
+    })
+}
+
+/// Whether an adapter is a software rasteriser (Mesa llvmpipe/lavapipe, SwiftShader, WARP): it runs on the CPU,
+/// where candle's CPU encoder is faster, so `auto` does not pick it (`gpu` still can, e.g. for tests).
+pub fn is_software(adapter: &wgpu::Adapter) -> bool {
+    adapter.get_info().device_type == wgpu::DeviceType::Cpu
+}
+
 impl GpuContext {
     /// The preferred adapter of a fresh instance (high performance), then a device with the limits `needs` asks for.
     pub async fn new(needs: Needs) -> Result<Self> {
-        let instance = instance();
-        let options = wgpu::RequestAdapterOptions {
-            power_preference: wgpu::PowerPreference::HighPerformance,
-            force_fallback_adapter: false,
-            compatible_surface: None,
-            // We are not exposed to untrusted content, and bucketing could only lower the limits we need.
-            apply_limit_buckets: false,
-        };
-        let adapter = instance.request_adapter(&options).await.map_err(|e| {
-            Error::backend(CTX, format!("no GPU adapter is available ({e}); the browser may lack WebGPU or block this GPU"))
-        })?;
-        Self::from_adapter(&adapter, needs).await
+        Self::from_adapter(&request_adapter().await?, needs).await
     }
 
     /// Native only: [`GpuContext::new`], blocking.

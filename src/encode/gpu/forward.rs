@@ -2,23 +2,68 @@
 //! embeddings → layers (fused QKV projection, attention, output projection + residual LayerNorm, FFN with GELU +
 //! residual LayerNorm) → pooling + L2 normalisation, with a single read-back of batch × hidden values.
 //!
-//! Not wired into `Encoder` yet (that is the backend switch of `encode/mod.rs`); tests compare it with the CPU
-//! encoder on the tiny fixture.
-
-use candle_core::{Device, Tensor};
+//! The word-embedding table is the one tensor that can outgrow a storage binding (XLM-R base: 250k × 768 f32 =
+//! 732 MiB, WebGPU's default binding limit is 128 MiB). When it does not fit the adapter, it stays in host memory
+//! and each batch uploads just its tokens' rows (batch × seq × hidden values), gathered on the CPU.
+//!
+//! `encode::Encoder` drives this as its `gpu` backend; tests compare it with the CPU encoder.
 
 use super::device::{GpuContext, Needs};
-use super::ops::{AddLayerNorm, Attention, Gelu, Matmul, Pool, TokenEmbeddings, check_ids};
+use super::ops::{AddLayerNorm, Attention, Gelu, Matmul, Pool, QuantBuffers, QuantMatmul, TokenEmbeddings, WordRows, check_ids, gather_rows};
 use super::pipelines::{BufferPool, Pipelines, read_staged, stage_read, storage};
-use crate::error::{Error, Result, candle_message};
-use crate::model::{EncoderConfig, HiddenAct, Pooling, TokenBatch, Weights};
+use crate::error::{Error, Result};
+use crate::model::quant::PackedQuant;
+use crate::model::{EncoderConfig, HiddenAct, LinearWeight, Pooling, TokenBatch, Weights};
+
+/// A weight matrix on the device: f32, or q8_0/q4_0 blocks that the matmul kernel dequantizes as it loads them.
+enum DeviceWeight {
+    F32(wgpu::Buffer),
+    Quant(QuantBuffers),
+}
 
 /// One linear layer on the device: weight [out, in], bias [out].
 struct Linear {
-    weight: wgpu::Buffer,
+    weight: DeviceWeight,
     bias: wgpu::Buffer,
     out: usize,
     inp: usize,
+}
+
+impl Linear {
+    /// Records `out = input · weightᵀ + bias` for `tokens` rows.
+    fn record(&self, p: &Pipelines, enc: &mut wgpu::CommandEncoder, tokens: usize, input: &wgpu::Buffer, out: &wgpu::Buffer) -> Result<()> {
+        match &self.weight {
+            DeviceWeight::F32(w) => Matmul { m: tokens, n: self.out, k: self.inp }.record(p, enc, input, w, Some(&self.bias), out),
+            DeviceWeight::Quant(q) => {
+                QuantMatmul { m: tokens, n: self.out, k: self.inp, scheme: q.scheme }.record(p, enc, input, q, Some(&self.bias), out)
+            }
+        }
+    }
+}
+
+/// Q, K and V stacked into one [3h, h] weight, so one matmul projects all three and attention reads packed rows.
+/// Stored as the parts are: f32, or blocks when all three share a block scheme (blocks are row-local, so stacking
+/// rows stacks their scales and words); mixed schemes are dequantized to f32.
+fn stack_rows(parts: Vec<LinearWeight>) -> Result<LinearWeight> {
+    let blocks: Vec<&PackedQuant> = parts.iter().filter_map(|w| if let LinearWeight::Quant(q) = w { Some(q) } else { None }).collect();
+    let one_scheme = blocks.len() == parts.len() && blocks.windows(2).all(|w| w[0].scheme == w[1].scheme && w[0].cols == w[1].cols);
+    if let (true, Some(first)) = (one_scheme, blocks.first()) {
+        let mut stacked = PackedQuant { scheme: first.scheme, rows: 0, cols: first.cols, scales: Vec::new(), words: Vec::new() };
+        for q in blocks {
+            stacked.rows += q.rows;
+            stacked.scales.extend_from_slice(&q.scales);
+            stacked.words.extend_from_slice(&q.words);
+        }
+        return Ok(LinearWeight::Quant(stacked));
+    }
+    let mut data = Vec::new();
+    for part in parts {
+        match part {
+            LinearWeight::F32(v) => data.extend(v),
+            LinearWeight::Quant(q) => data.extend(q.dequantize()),
+        }
+    }
+    Ok(LinearWeight::F32(data))
 }
 
 struct Layer {
@@ -30,10 +75,18 @@ struct Layer {
     ln2: (wgpu::Buffer, wgpu::Buffer),
 }
 
+/// Where the word-embedding table lives.
+enum WordTable {
+    /// On the device, read by id inside the embeddings kernel.
+    Device(wgpu::Buffer),
+    /// In host memory (vocab × hidden, f32 or blocks); each batch uploads its tokens' rows, dequantized.
+    Host(LinearWeight),
+}
+
 pub struct GpuForward {
     p: Pipelines,
     config: EncoderConfig,
-    word: wgpu::Buffer,
+    word: WordTable,
     position: wgpu::Buffer,
     token_type: wgpu::Buffer,
     emb_ln: (wgpu::Buffer, wgpu::Buffer),
@@ -42,36 +95,34 @@ pub struct GpuForward {
     pool: BufferPool,
 }
 
-/// Reads named f32 tensors of the checked expected shapes (candle names the tensor and the shapes on mismatch).
-struct Reader {
-    vb: candle_nn::VarBuilder<'static>,
-    file: String,
-}
-
-impl Reader {
-    fn get(&self, shape: &[usize], name: &str) -> Result<Vec<f32>> {
-        self.vb
-            .get(shape, name)
-            .and_then(|t: Tensor| t.flatten_all())
-            .and_then(|t| t.to_vec1::<f32>())
-            .map_err(|e| Error::invalid(&self.file, candle_message(&e)))
-    }
-}
-
 impl GpuForward {
+    /// Bytes of the word-embedding table as f32.
+    pub fn word_table_bytes(config: &EncoderConfig) -> u64 {
+        config.vocab_size as u64 * config.hidden_size as u64 * 4
+    }
+
+    /// Whether the word table can be one binding on an adapter with these limits.
+    pub fn word_table_fits(config: &EncoderConfig, adapter: &wgpu::Limits) -> bool {
+        let bytes = Self::word_table_bytes(config);
+        bytes <= adapter.max_storage_buffer_binding_size && bytes <= adapter.max_buffer_size
+    }
+
     /// The limits a model needs: its largest weight and the activations of `max_batch` sequences of the longest
-    /// length, as a single binding each.
-    pub fn needs(config: &EncoderConfig, max_batch: usize) -> Needs {
+    /// length, as a single binding each. The word table counts only when it is to live on the device.
+    pub fn needs(config: &EncoderConfig, max_batch: usize, word_table_on_device: bool) -> Needs {
         let h = config.hidden_size as u64;
         let tokens = (max_batch.max(1) * config.max_tokens()) as u64;
-        let weights = [config.vocab_size as u64 * h, config.max_position_embeddings as u64 * h, 3 * h * h, config.intermediate_size as u64 * h];
+        let word = if word_table_on_device { config.vocab_size as u64 * h } else { 0 };
+        let weights = [word, config.max_position_embeddings as u64 * h, 3 * h * h, config.intermediate_size as u64 * h];
         let activations = tokens * (3 * h).max(config.intermediate_size as u64);
         let largest = weights.into_iter().chain([activations]).max().unwrap_or(0) * 4;
         Needs { max_binding_bytes: Some(largest), max_buffer_bytes: Some(largest) }
     }
 
     /// Uploads the encoder's weights (the same safetensors the CPU path reads, with or without `roberta.`).
-    pub fn load(ctx: GpuContext, config: &EncoderConfig, weights: Weights) -> Result<Self> {
+    /// `word_table_on_device`: see [`GpuForward::word_table_fits`]; the context must have been created with
+    /// [`GpuForward::needs`] for the same choice.
+    pub fn load(ctx: GpuContext, config: &EncoderConfig, weights: Weights, word_table_on_device: bool) -> Result<Self> {
         if config.hidden_act != HiddenAct::Gelu {
             return Err(Error::unsupported(
                 "config.json",
@@ -79,40 +130,53 @@ impl GpuForward {
             ));
         }
         let p = Pipelines::new(ctx);
-        let file = weights.file.clone();
-        let r = Reader { vb: weights.var_builder(&Device::Cpu)?, file };
         let (h, i) = (config.hidden_size, config.intermediate_size);
         let up = |label: &str, data: &[f32]| -> Result<wgpu::Buffer> {
             p.check_binding(label, (data.len() * 4) as u64)?;
             Ok(storage(&p.ctx, label, data))
         };
+        let upload = |label: &str, w: LinearWeight| -> Result<DeviceWeight> {
+            Ok(match w {
+                LinearWeight::F32(data) => DeviceWeight::F32(up(label, &data)?),
+                LinearWeight::Quant(q) => {
+                    p.check_binding(label, (q.words.len() * 4) as u64)?;
+                    DeviceWeight::Quant(QuantBuffers::upload(&p.ctx, &q)?)
+                }
+            })
+        };
+        let f32s = |name: &str, shape: &[usize]| weights.f32(name, shape);
         let linear = |name: &str, out: usize, inp: usize| -> Result<Linear> {
             Ok(Linear {
-                weight: up(name, &r.get(&[out, inp], &format!("{name}.weight"))?)?,
-                bias: up(name, &r.get(&[out], &format!("{name}.bias"))?)?,
+                weight: upload(name, weights.linear(&format!("{name}.weight"), out, inp)?)?,
+                bias: up(name, &f32s(&format!("{name}.bias"), &[out])?)?,
                 out,
                 inp,
             })
         };
         let norm = |name: &str| -> Result<(wgpu::Buffer, wgpu::Buffer)> {
-            Ok((up(name, &r.get(&[h], &format!("{name}.weight"))?)?, up(name, &r.get(&[h], &format!("{name}.bias"))?)?))
+            Ok((up(name, &f32s(&format!("{name}.weight"), &[h])?)?, up(name, &f32s(&format!("{name}.bias"), &[h])?)?))
         };
-        let word = up("word embeddings", &r.get(&[config.vocab_size, h], "embeddings.word_embeddings.weight")?)?;
+        let word_name = "embeddings.word_embeddings.weight";
+        let word = if word_table_on_device {
+            WordTable::Device(up("word embeddings", &f32s(word_name, &[config.vocab_size, h])?)?)
+        } else {
+            WordTable::Host(weights.linear(word_name, config.vocab_size, h)?)
+        };
         let position =
-            up("position embeddings", &r.get(&[config.max_position_embeddings, h], "embeddings.position_embeddings.weight")?)?;
+            up("position embeddings", &f32s("embeddings.position_embeddings.weight", &[config.max_position_embeddings, h])?)?;
         let token_type =
-            up("token type embeddings", &r.get(&[config.type_vocab_size, h], "embeddings.token_type_embeddings.weight")?)?;
+            up("token type embeddings", &f32s("embeddings.token_type_embeddings.weight", &[config.type_vocab_size, h])?)?;
         let emb_ln = norm("embeddings.LayerNorm")?;
         let mut layers = Vec::with_capacity(config.num_hidden_layers);
         for l in 0..config.num_hidden_layers {
             let base = format!("encoder.layer.{l}");
-            // Q, K and V as one [3h, h] projection: one matmul instead of three, and attention reads the packed rows.
-            let (mut w, mut b) = (Vec::with_capacity(3 * h * h), Vec::with_capacity(3 * h));
+            let mut parts = Vec::with_capacity(3);
+            let mut bias = Vec::with_capacity(3 * h);
             for part in ["query", "key", "value"] {
-                w.extend(r.get(&[h, h], &format!("{base}.attention.self.{part}.weight"))?);
-                b.extend(r.get(&[h], &format!("{base}.attention.self.{part}.bias"))?);
+                parts.push(weights.linear(&format!("{base}.attention.self.{part}.weight"), h, h)?);
+                bias.extend(f32s(&format!("{base}.attention.self.{part}.bias"), &[h])?);
             }
-            let qkv = Linear { weight: up("qkv weight", &w)?, bias: up("qkv bias", &b)?, out: 3 * h, inp: h };
+            let qkv = Linear { weight: upload("qkv weight", stack_rows(parts)?)?, bias: up("qkv bias", &bias)?, out: 3 * h, inp: h };
             layers.push(Layer {
                 qkv,
                 attn_out: linear(&format!("{base}.attention.output.dense"), h, h)?,
@@ -130,6 +194,11 @@ impl GpuForward {
         &self.p.ctx
     }
 
+    /// Whether the word table lives on the device (else rows are gathered on the host per batch).
+    pub fn word_table_on_device(&self) -> bool {
+        matches!(self.word, WordTable::Device(_))
+    }
+
     /// Pooled, L2-normalised embeddings of a padded batch: batch × hidden, row-major.
     pub async fn embed(&self, batch: &TokenBatch, pooling: Pooling) -> Result<Vec<f32>> {
         let c = &self.config;
@@ -144,6 +213,8 @@ impl GpuForward {
         if b == 0 {
             return Ok(Vec::new());
         }
+        // A lost device fails here, before any allocation on it.
+        self.p.ctx.check()?;
         let p = &self.p;
         let t = b * s;
         let ids = storage(&p.ctx, "ids", &batch.ids);
@@ -190,12 +261,23 @@ impl GpuForward {
             pad_id: c.pad_token_id,
             eps: c.layer_norm_eps,
         };
-        emb.record(p, &mut enc, ids, &self.word, &self.position, &self.token_type, &self.emb_ln.0, &self.emb_ln.1, x)?;
+        // Rows gathered on the host live until the submission below has been recorded.
+        let gathered;
+        let word = match &self.word {
+            WordTable::Device(table) => WordRows::Table(table),
+            WordTable::Host(table) => {
+                let rows = match table {
+                    LinearWeight::F32(t) => gather_rows(t, h, &batch.ids)?,
+                    LinearWeight::Quant(q) => q.dequantize_rows(&batch.ids)?,
+                };
+                gathered = storage(&p.ctx, "gathered word rows", &rows);
+                WordRows::Gathered(&gathered)
+            }
+        };
+        emb.record(p, &mut enc, ids, word, &self.position, &self.token_type, &self.emb_ln.0, &self.emb_ln.1, x)?;
         let ln = AddLayerNorm { rows: t, cols: h, eps: c.layer_norm_eps };
         let attention = Attention::packed(b, s, c.num_attention_heads, c.head_dim());
-        let linear = |enc: &mut wgpu::CommandEncoder, l: &Linear, input: &wgpu::Buffer, out: &wgpu::Buffer| {
-            Matmul { m: t, n: l.out, k: l.inp }.record(p, enc, input, &l.weight, Some(&l.bias), out)
-        };
+        let linear = |enc: &mut wgpu::CommandEncoder, l: &Linear, input: &wgpu::Buffer, out: &wgpu::Buffer| l.record(p, enc, t, input, out);
         for layer in &self.layers {
             linear(&mut enc, &layer.qkv, x, qkv)?;
             attention.record(p, &mut enc, qkv, mask, ctx)?;

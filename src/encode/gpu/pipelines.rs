@@ -8,7 +8,6 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use wgpu::util::DeviceExt;
 
 use super::device::GpuContext;
 use crate::error::{Error, Result};
@@ -22,6 +21,10 @@ pub enum Kernel {
     Attention,
     Embeddings,
     Pool,
+    /// Matmul over q8_0 weights, dequantized in the kernel (matmul_quant.wgsl + matmul_q8_0.wgsl).
+    MatmulQ8_0,
+    /// Matmul over q4_0 weights, dequantized in the kernel (matmul_quant.wgsl + matmul_q4_0.wgsl).
+    MatmulQ4_0,
 }
 
 impl Kernel {
@@ -33,15 +36,21 @@ impl Kernel {
             Kernel::Attention => "attention",
             Kernel::Embeddings => "embeddings",
             Kernel::Pool => "pool",
+            Kernel::MatmulQ8_0 => "matmul_q8_0",
+            Kernel::MatmulQ4_0 => "matmul_q4_0",
         }
     }
 
     /// Shared WGSL that goes before the kernel file (after the specialisation prelude).
     fn snippets(self) -> &'static [&'static str] {
         const WORKGROUP_SUM: &str = include_str!("kernels/workgroup_sum.wgsl");
+        const MATMUL_TILE: &str = include_str!("kernels/matmul_tile.wgsl");
+        const MATMUL_QUANT: &str = include_str!("kernels/matmul_quant.wgsl");
         match self {
+            Kernel::Matmul => &[MATMUL_TILE],
+            Kernel::MatmulQ8_0 | Kernel::MatmulQ4_0 => &[MATMUL_TILE, MATMUL_QUANT],
             Kernel::AddLayerNorm | Kernel::Embeddings => &[WORKGROUP_SUM],
-            Kernel::Matmul | Kernel::Gelu | Kernel::Attention | Kernel::Pool => &[],
+            Kernel::Gelu | Kernel::Attention | Kernel::Pool => &[],
         }
     }
 
@@ -53,6 +62,8 @@ impl Kernel {
             Kernel::Attention => include_str!("kernels/attention.wgsl"),
             Kernel::Embeddings => include_str!("kernels/embeddings.wgsl"),
             Kernel::Pool => include_str!("kernels/pool.wgsl"),
+            Kernel::MatmulQ8_0 => include_str!("kernels/matmul_q8_0.wgsl"),
+            Kernel::MatmulQ4_0 => include_str!("kernels/matmul_q4_0.wgsl"),
         }
     }
 }
@@ -200,11 +211,7 @@ impl Pipelines {
 
     /// A uniform buffer holding `params`.
     pub fn uniform<T: bytemuck::Pod>(&self, label: &str, params: &T) -> wgpu::Buffer {
-        self.ctx.device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
-            label: Some(label),
-            contents: bytemuck::bytes_of(params),
-            usage: wgpu::BufferUsages::UNIFORM,
-        })
+        initialised(&self.ctx, label, bytemuck::bytes_of(params), wgpu::BufferUsages::UNIFORM)
     }
 
     /// Errors (instead of a wgpu validation failure) when a buffer the op binds is larger than the device allows.
@@ -237,13 +244,28 @@ const STORAGE: wgpu::BufferUsages =
 
 /// A storage buffer initialised with `data`.
 pub fn storage<T: bytemuck::Pod>(ctx: &GpuContext, label: &str, data: &[T]) -> wgpu::Buffer {
-    let bytes: &[u8] = bytemuck::cast_slice(data);
-    if bytes.len() % 4 == 0 && !bytes.is_empty() {
-        return ctx.device.create_buffer_init(&wgpu::util::BufferInitDescriptor { label: Some(label), contents: bytes, usage: STORAGE });
+    initialised(ctx, label, bytemuck::cast_slice(data), STORAGE)
+}
+
+/// A buffer holding `bytes` (zero-padded to 4 bytes). Written through the queue rather than mapped at creation:
+/// wgpu's `create_buffer_init` panics when the device is lost, while a queued write on a lost device only raises
+/// an error that `GpuContext::check` reports, so the encoder can fall back to the CPU.
+fn initialised(ctx: &GpuContext, label: &str, bytes: &[u8], usage: wgpu::BufferUsages) -> wgpu::Buffer {
+    let size = padded(bytes.len());
+    let buffer = ctx.device.create_buffer(&wgpu::BufferDescriptor {
+        label: Some(label),
+        size,
+        usage: usage | wgpu::BufferUsages::COPY_DST,
+        mapped_at_creation: false,
+    });
+    if bytes.len() as u64 == size {
+        ctx.queue.write_buffer(&buffer, 0, bytes);
+    } else {
+        let mut padded_bytes = bytes.to_vec();
+        padded_bytes.resize(size as usize, 0);
+        ctx.queue.write_buffer(&buffer, 0, &padded_bytes);
     }
-    let mut padded_bytes = bytes.to_vec();
-    padded_bytes.resize(padded(bytes.len()) as usize, 0);
-    ctx.device.create_buffer_init(&wgpu::util::BufferInitDescriptor { label: Some(label), contents: &padded_bytes, usage: STORAGE })
+    buffer
 }
 
 /// A zero-filled storage buffer of `len` 32-bit values.

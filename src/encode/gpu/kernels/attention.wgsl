@@ -31,7 +31,9 @@ struct Params {
 @group(0) @binding(3) var<storage, read_write> out: array<f32>;
 
 const WG: u32 = 64u;
-const F32_MIN: f32 = -3.40282347e38;
+// The lowest finite f32 (-0x1.fffffep+127), written exactly: the usual decimal -3.40282347e38 lies just beyond
+// it, which naga rounds but Chrome's Tint rejects ("cannot be represented as 'f32'").
+const F32_MIN: f32 = -0x1.fffffep+127f;
 
 var<workgroup> scores: array<f32, MAX_SEQ>;
 var<workgroup> q: array<f32, HEAD_DIM>;

@@ -6,6 +6,8 @@
 // Token types are always 0 (XLM-R has one type), so the type row is row 0 of its table.
 // Ids outside the vocabulary are rejected on the CPU before upload; the clamps below only keep a bad buffer from
 // reading out of bounds.
+// GATHERED (prelude): 0 = `word` is the whole vocab × hidden table, indexed by id; 1 = `word` holds one row per
+// token, gathered on the CPU (a vocabulary too large for one binding, or a quantized table), indexed by token.
 
 struct Params {
     tokens: u32,
@@ -50,7 +52,10 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3
     if (id != p.pad_id) {
         pos = p.pad_id + real_before;
     }
-    let w = min(id, p.vocab - 1u) * p.hidden;
+    var w = min(id, p.vocab - 1u) * p.hidden;
+    if (GATHERED == 1u) {
+        w = t * p.hidden;
+    }
     let ps = min(pos, p.positions - 1u) * p.hidden;
 
     var s = 0.0;

@@ -4,17 +4,9 @@
 // otherwise (four scalar loads); `VEC` is 4 or 1 to match. `vec4<f32>(x)` is the identity on a vec4 and a splat on
 // a scalar, so both branches below type-check for either `Elem`, and the constant `VEC` removes the dead one.
 //
-// Tiling: a 16×16 workgroup computes a 64×64 block of C; each thread owns 4×4 outputs, strided by 16 in both
-// directions so that neighbouring threads write neighbouring columns (coalesced) and read shared memory without
-// conflicts. Per step of 16 along k, each of the 256 threads loads 4 consecutive values of one A row and one B row
+// Tiling: a 16×16 workgroup computes a 64×64 block of C; each thread owns 4×4 outputs (matmul_tile.wgsl, shared with
+// the quantized matmul). Per step of 16 along k, each of the 256 threads loads 4 consecutive values of one A row and one B row
 // into shared memory (stored k-major), so the inner loop reads both tiles contiguously.
-
-struct Params {
-    m: u32,
-    n: u32,
-    k: u32,
-    has_bias: u32,
-}
 
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> a: array<Elem>;
@@ -22,8 +14,6 @@ struct Params {
 @group(0) @binding(3) var<storage, read> bias: array<f32>;
 @group(0) @binding(4) var<storage, read_write> c: array<f32>;
 
-const BM: u32 = 64u;
-const BN: u32 = 64u;
 const BK: u32 = 16u;
 
 var<workgroup> ta: array<array<f32, 64>, 16>; // [k][row of A]
@@ -87,37 +77,10 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
             tb[lk + j][lr] = vb[j];
         }
         workgroupBarrier();
-        for (var kk = 0u; kk < BK; kk++) {
-            var ra: array<f32, 4>;
-            var rb: array<f32, 4>;
-            for (var i = 0u; i < 4u; i++) {
-                ra[i] = ta[kk][lid.y + 16u * i];
-                rb[i] = tb[kk][lid.x + 16u * i];
-            }
-            for (var i = 0u; i < 4u; i++) {
-                for (var j = 0u; j < 4u; j++) {
-                    acc[i][j] = fma(ra[i], rb[j], acc[i][j]);
-                }
-            }
-        }
+        accumulate_tile(&acc, lid);
         // The next iteration overwrites the tiles: everyone must be done reading them.
         workgroupBarrier();
     }
 
-    for (var i = 0u; i < 4u; i++) {
-        let row = row0 + lid.y + 16u * i;
-        if (row >= p.m) {
-            continue;
-        }
-        for (var j = 0u; j < 4u; j++) {
-            let col = col0 + lid.x + 16u * j;
-            if (col < p.n) {
-                var v = acc[i][j];
-                if (p.has_bias != 0u) {
-                    v += bias[col];
-                }
-                c[row * p.n + col] = v;
-            }
-        }
-    }
+    store_tile(acc, row0, col0, lid);
 }

@@ -4,7 +4,7 @@ use bytemuck::{Pod, Zeroable};
 
 use super::add_layernorm::{check_eps, layernorm_row};
 use super::{count, need, need_len, to_u32};
-use crate::encode::gpu::pipelines::{Kernel, KernelKey, Pipelines, grid};
+use crate::encode::gpu::pipelines::{Kernel, KernelKey, Pipelines, Spec, grid};
 use crate::error::{Error, Result};
 
 #[repr(C)]
@@ -59,8 +59,13 @@ pub fn cpu_position_ids(ids: &[u32], seq: usize, pad_id: u32) -> Vec<u32> {
 }
 
 impl TokenEmbeddings {
+    /// The kernel reading the whole table by id.
     pub fn key(&self) -> KernelKey {
-        KernelKey::new(Kernel::Embeddings)
+        Self::key_for(false)
+    }
+
+    fn key_for(gathered: bool) -> KernelKey {
+        KernelKey::new(Kernel::Embeddings).with(Spec::U32("GATHERED", gathered as u32))
     }
 
     fn check(&self) -> Result<()> {
@@ -82,27 +87,46 @@ impl TokenEmbeddings {
     }
 
     /// Records the embedding layer. `ids` holds batch·seq ids (u32, checked with [`check_ids`] before upload),
-    /// `word`, `position`, `token_type` the tables, `gamma`, `beta` the LayerNorm, `out` batch·seq·hidden.
+    /// `word` the word-embedding rows (the table, or rows gathered per token), `position`, `token_type` the other
+    /// tables, `gamma`, `beta` the LayerNorm, `out` batch·seq·hidden.
     #[allow(clippy::too_many_arguments)]
     pub fn record(
         &self,
         p: &Pipelines,
         encoder: &mut wgpu::CommandEncoder,
         ids: &wgpu::Buffer,
-        word: &wgpu::Buffer,
+        word: WordRows,
         position: &wgpu::Buffer,
         token_type: &wgpu::Buffer,
         gamma: &wgpu::Buffer,
         beta: &wgpu::Buffer,
         out: &wgpu::Buffer,
     ) -> Result<()> {
+        self.record_with(p, encoder, word, ids, [position, token_type, gamma, beta, out])
+    }
+
+    fn record_with(
+        &self,
+        p: &Pipelines,
+        encoder: &mut wgpu::CommandEncoder,
+        word: WordRows,
+        ids: &wgpu::Buffer,
+        [position, token_type, gamma, beta, out]: [&wgpu::Buffer; 5],
+    ) -> Result<()> {
         self.check()?;
         let tokens = count("embeddings tokens", &[self.batch, self.seq])?;
         let hidden = to_u32("embeddings hidden", self.hidden)?;
         need(p, "token ids", ids, tokens)?;
-        // A real XLM-R vocabulary (250k × 768 f32 = 732 MiB) exceeds WebGPU's default binding size; `need` names
-        // the limit. Splitting the table or gathering rows on the CPU is part 2 of issue 3.
-        need(p, "word embedding table", word, count("word embedding table", &[self.vocab, self.hidden])?)?;
+        let (word, gathered) = match word {
+            WordRows::Table(w) => {
+                need(p, "word embedding table", w, count("word embedding table", &[self.vocab, self.hidden])?)?;
+                (w, false)
+            }
+            WordRows::Gathered(w) => {
+                need(p, "gathered word embedding rows", w, count("gathered word rows", &[self.batch, self.seq, self.hidden])?)?;
+                (w, true)
+            }
+        };
         need(p, "position embedding table", position, count("position embedding table", &[self.positions, self.hidden])?)?;
         need(p, "token type embedding table", token_type, hidden)?;
         need(p, "embeddings LayerNorm gamma", gamma, hidden)?;
@@ -121,12 +145,34 @@ impl TokenEmbeddings {
             eps: self.eps as f32,
             _pad: 0,
         };
-        let pipeline = p.get(&self.key())?;
+        let pipeline = p.get(&Self::key_for(gathered))?;
         let params = p.uniform("embeddings params", &params);
         let bind = p.bind(&pipeline, "embeddings", &[&params, ids, word, position, token_type, gamma, beta, out]);
         p.dispatch(encoder, &pipeline, &bind, grid(tokens), "embeddings");
         Ok(())
     }
+}
+
+/// Where the kernel reads word-embedding rows from.
+#[derive(Clone, Copy)]
+pub enum WordRows<'a> {
+    /// The whole vocab × hidden table on the device, indexed by token id.
+    Table(&'a wgpu::Buffer),
+    /// One row per token (batch·seq·hidden), gathered on the CPU: for vocabularies larger than one storage binding
+    /// (a real XLM-R table is 250k × 768 f32 = 732 MiB, above WebGPU's 128 MiB default) and for quantized tables,
+    /// whose rows the CPU dequantizes.
+    Gathered(&'a wgpu::Buffer),
+}
+
+/// CPU gather of the word-embedding rows of `ids` from an f32 `vocab × hidden` table (ids checked first).
+pub fn gather_rows(table: &[f32], hidden: usize, ids: &[u32]) -> Result<Vec<f32>> {
+    check_ids(ids, table.len() / hidden.max(1))?;
+    let mut out = Vec::with_capacity(ids.len() * hidden);
+    for &id in ids {
+        let start = id as usize * hidden;
+        out.extend_from_slice(&table[start..start + hidden]);
+    }
+    Ok(out)
 }
 
 /// CPU twin in f64.

@@ -6,6 +6,7 @@ use super::{count, need, need_len, to_u32};
 use crate::encode::gpu::pipelines::{Kernel, KernelKey, Pipelines, Spec, storage};
 use crate::error::Result;
 
+/// The uniform of matmul.wgsl and of the quantized matmuls (matmul_quant.wgsl).
 #[repr(C)]
 #[derive(Clone, Copy, Pod, Zeroable)]
 struct Params {
@@ -23,7 +24,7 @@ pub struct Matmul {
     pub k: usize,
 }
 
-/// Output tile of one workgroup (must match BM/BN in matmul.wgsl).
+/// Output tile of one workgroup (must match BM/BN in matmul.wgsl and matmul_quant.wgsl).
 const TILE: u32 = 64;
 
 impl Matmul {
@@ -47,35 +48,55 @@ impl Matmul {
         bias: Option<&wgpu::Buffer>,
         c: &wgpu::Buffer,
     ) -> Result<()> {
-        let (m, n, k) = (to_u32("matmul m", self.m)?, to_u32("matmul n", self.n)?, to_u32("matmul k", self.k)?);
-        need(p, "matmul A", a, count("matmul A", &[self.m, self.k])?)?;
         need(p, "matmul B", b, count("matmul B", &[self.n, self.k])?)?;
-        need(p, "matmul C", c, count("matmul C", &[self.m, self.n])?)?;
-        if let Some(bias) = bias {
-            need(p, "matmul bias", bias, n)?;
-        }
-        if m == 0 || n == 0 {
-            return Ok(());
-        }
-        let groups = (n.div_ceil(TILE), m.div_ceil(TILE), 1);
-        if groups.0 > 65_535 || groups.1 > 65_535 {
-            return Err(crate::error::Error::input(format!("matmul {m}×{n} needs more than 65535 workgroups per dimension")));
-        }
-        let pipeline = p.get(&self.key())?;
-        let params = p.uniform("matmul params", &Params { m, n, k, has_bias: bias.is_some() as u32 });
-        // WebGPU cannot bind "nothing": without a bias the kernel's flag skips a 4-byte placeholder.
-        let placeholder;
-        let bias = match bias {
-            Some(b) => b,
-            None => {
-                placeholder = storage::<f32>(&p.ctx, "no bias", &[0.0]);
-                &placeholder
-            }
-        };
-        let bind = p.bind(&pipeline, "matmul", &[&params, a, b, bias, c]);
-        p.dispatch(encoder, &pipeline, &bind, groups, "matmul");
-        Ok(())
+        record_tiled(p, encoder, &self.key(), *self, a, &[b], bias, c)
     }
+}
+
+/// What the f32 and the quantized matmuls share: checks of A, C and bias, then one dispatch of `key` over 64×64
+/// tiles of C with bindings `[params, a, weights…, bias, c]`.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn record_tiled(
+    p: &Pipelines,
+    encoder: &mut wgpu::CommandEncoder,
+    key: &KernelKey,
+    shape: Matmul,
+    a: &wgpu::Buffer,
+    weights: &[&wgpu::Buffer],
+    bias: Option<&wgpu::Buffer>,
+    c: &wgpu::Buffer,
+) -> Result<()> {
+    let (m, n, k) = (to_u32("matmul m", shape.m)?, to_u32("matmul n", shape.n)?, to_u32("matmul k", shape.k)?);
+    need(p, "matmul A", a, count("matmul A", &[shape.m, shape.k])?)?;
+    need(p, "matmul C", c, count("matmul C", &[shape.m, shape.n])?)?;
+    if let Some(bias) = bias {
+        need(p, "matmul bias", bias, n)?;
+    }
+    if m == 0 || n == 0 {
+        return Ok(());
+    }
+    let groups = (n.div_ceil(TILE), m.div_ceil(TILE), 1);
+    if groups.0 > 65_535 || groups.1 > 65_535 {
+        return Err(crate::error::Error::input(format!("matmul {m}×{n} needs more than 65535 workgroups per dimension")));
+    }
+    let pipeline = p.get(key)?;
+    let label = key.kernel.name();
+    let params = p.uniform(label, &Params { m, n, k, has_bias: bias.is_some() as u32 });
+    // WebGPU cannot bind "nothing": without a bias the kernel's flag skips a 4-byte placeholder.
+    let placeholder;
+    let bias = match bias {
+        Some(b) => b,
+        None => {
+            placeholder = storage::<f32>(&p.ctx, "no bias", &[0.0]);
+            &placeholder
+        }
+    };
+    let mut buffers = vec![&params, a];
+    buffers.extend_from_slice(weights);
+    buffers.extend([bias, c]);
+    let bind = p.bind(&pipeline, label, &buffers);
+    p.dispatch(encoder, &pipeline, &bind, groups, label);
+    Ok(())
 }
 
 /// CPU twin: f64 dot products, rounded once to f32.

@@ -8,13 +8,15 @@ pub mod attention;
 pub mod embeddings;
 pub mod gelu;
 pub mod matmul;
+pub mod matmul_quant;
 pub mod pool;
 
 pub use add_layernorm::{AddLayerNorm, cpu_add_layernorm};
 pub use attention::{Attention, cpu_attention};
-pub use embeddings::{TokenEmbeddings, check_ids, cpu_embeddings, cpu_position_ids};
+pub use embeddings::{TokenEmbeddings, WordRows, check_ids, cpu_embeddings, cpu_position_ids, gather_rows};
 pub use gelu::{Gelu, cpu_gelu};
 pub use matmul::{Matmul, cpu_matmul};
+pub use matmul_quant::{QuantBuffers, QuantMatmul, cpu_quant_matmul};
 pub use pool::{Pool, cpu_pool};
 
 use crate::error::{Error, Result};
