@@ -346,8 +346,7 @@ fn bad_shapes_are_errors_not_panics() {
         let small = gpu::storage_zeroed(&p.ctx, "small", 3);
         let mut encoder = p.ctx.device.create_command_encoder(&Default::default());
         let err = Matmul { m: 2, n: 2, k: 2 }.record(&p, &mut encoder, &small, &small, None, &small).unwrap_err();
-        // A and B are both too small; the error names one of them.
-        assert!(err.to_string().contains("matmul A") || err.to_string().contains("matmul B"), "{err}");
+        assert!(err.to_string().contains("matmul A"), "{err}");
         let err = Gelu { n: 4 }.record(&p, &mut encoder, &small, &small).unwrap_err();
         assert!(err.to_string().contains("gelu input"), "{err}");
         // Nothing invalid reached the device.

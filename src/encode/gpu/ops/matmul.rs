@@ -48,13 +48,14 @@ impl Matmul {
         bias: Option<&wgpu::Buffer>,
         c: &wgpu::Buffer,
     ) -> Result<()> {
-        need(p, "matmul B", b, count("matmul B", &[self.n, self.k])?)?;
-        record_tiled(p, encoder, &self.key(), *self, a, &[b], bias, c)
+        let b_values = count("matmul B", &[self.n, self.k])?;
+        record_tiled(p, encoder, &self.key(), *self, a, &[("matmul B", b, b_values)], bias, c)
     }
 }
 
-/// What the f32 and the quantized matmuls share: checks of A, C and bias, then one dispatch of `key` over 64×64
-/// tiles of C with bindings `[params, a, weights…, bias, c]`.
+/// What the f32 and the quantized matmuls share: checks of A, the weight buffers (name, buffer, 32-bit values
+/// needed), C and bias, in that order, then one dispatch of `key` over 64×64 tiles of C with bindings
+/// `[params, a, weights…, bias, c]`.
 #[allow(clippy::too_many_arguments)]
 pub(super) fn record_tiled(
     p: &Pipelines,
@@ -62,12 +63,15 @@ pub(super) fn record_tiled(
     key: &KernelKey,
     shape: Matmul,
     a: &wgpu::Buffer,
-    weights: &[&wgpu::Buffer],
+    weights: &[(&str, &wgpu::Buffer, u32)],
     bias: Option<&wgpu::Buffer>,
     c: &wgpu::Buffer,
 ) -> Result<()> {
     let (m, n, k) = (to_u32("matmul m", shape.m)?, to_u32("matmul n", shape.n)?, to_u32("matmul k", shape.k)?);
     need(p, "matmul A", a, count("matmul A", &[shape.m, shape.k])?)?;
+    for &(what, buffer, values) in weights {
+        need(p, what, buffer, values)?;
+    }
     need(p, "matmul C", c, count("matmul C", &[shape.m, shape.n])?)?;
     if let Some(bias) = bias {
         need(p, "matmul bias", bias, n)?;
@@ -92,7 +96,7 @@ pub(super) fn record_tiled(
         }
     };
     let mut buffers = vec![&params, a];
-    buffers.extend_from_slice(weights);
+    buffers.extend(weights.iter().map(|&(_, buffer, _)| buffer));
     buffers.extend([bias, c]);
     let bind = p.bind(&pipeline, label, &buffers);
     p.dispatch(encoder, &pipeline, &bind, groups, label);

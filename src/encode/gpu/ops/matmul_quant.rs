@@ -2,7 +2,7 @@
 //! (kernels/matmul_quant.wgsl + matmul_q8_0.wgsl / matmul_q4_0.wgsl): the linear layers of a quantized model.
 
 use super::matmul::record_tiled;
-use super::{Matmul, count, cpu_matmul, need, need_len};
+use super::{Matmul, count, cpu_matmul, need_len};
 use crate::encode::gpu::device::GpuContext;
 use crate::encode::gpu::pipelines::{Kernel, KernelKey, Pipelines, storage};
 use crate::error::{Error, Result};
@@ -76,10 +76,10 @@ impl QuantMatmul {
         let key = self.key()?;
         self.check(weights.rows, weights.cols, weights.scheme)?;
         let blocks = count("quant blocks", &[self.n, self.k / BLOCK])?;
-        need(p, "quant scales", &weights.scales, blocks)?;
-        need(p, "quant words", &weights.words, count("quant words", &[blocks as usize, self.scheme.words_per_block()])?)?;
+        let words = count("quant words", &[blocks as usize, self.scheme.words_per_block()])?;
         let shape = Matmul { m: self.m, n: self.n, k: self.k };
-        record_tiled(p, encoder, &key, shape, a, &[&weights.scales, &weights.words], bias, c)
+        let buffers = [("quant scales", &weights.scales, blocks), ("quant words", &weights.words, words)];
+        record_tiled(p, encoder, &key, shape, a, &buffers, bias, c)
     }
 }
 
