@@ -3,6 +3,9 @@ HOST ?= 127.0.0.1
 PORT ?= 8080
 CARGO ?= cargo
 BIN := target/debug/lingbridge
+# Chromium leaves a ~160 MB profile copy in $TMPDIR per run when it is killed; browser suites get their own
+# TMPDIR, emptied afterwards whatever the outcome.
+BROWSER_TMP := $(CURDIR)/target/browser-tmp
 
 .PHONY: demo test setup wasm www-models native-test browser-test e2e-test bin clean
 
@@ -35,11 +38,15 @@ native-test:
 
 # wasm-bindgen-test's default 20 s per test is too short for the GPU parity sweeps on SwiftShader.
 browser-test:
-	WASM_BINDGEN_TEST_TIMEOUT=600 wasm-pack --log-level warn test --headless --chrome
+	rm -rf $(BROWSER_TMP) && mkdir -p $(BROWSER_TMP)
+	TMPDIR=$(BROWSER_TMP) WASM_BINDGEN_TEST_TIMEOUT=600 wasm-pack --log-level warn test --headless --chrome; \
+	  status=$$?; rm -rf $(BROWSER_TMP); exit $$status
 
 # The page end to end in Chromium (Playwright), served by `lingbridge serve`.
 e2e-test: wasm www-models bin
-	LINGBRIDGE_BIN=$(BIN) node --test tests/browser/
+	rm -rf $(BROWSER_TMP) && mkdir -p $(BROWSER_TMP)
+	TMPDIR=$(BROWSER_TMP) LINGBRIDGE_BIN=$(BIN) node --test tests/browser/; \
+	  status=$$?; rm -rf $(BROWSER_TMP); exit $$status
 
 clean:
 	$(CARGO) clean
