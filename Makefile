@@ -7,7 +7,7 @@ BIN := target/debug/lingbridge
 # TMPDIR, emptied afterwards whatever the outcome.
 BROWSER_TMP := $(CURDIR)/target/browser-tmp
 
-.PHONY: demo test setup wasm www-models native-test browser-test e2e-test bin clean
+.PHONY: demo test setup wasm www-models native-test browser-test e2e-test bin models clean
 
 demo: setup wasm www-models bin
 	$(BIN) serve --dir www --host $(HOST) --port $(PORT)
@@ -32,6 +32,11 @@ www-models: bin
 
 bin:
 	$(CARGO) build -p lingbridge-trainer
+
+# The three default models from the public data (models/README.md): hours on CPU; DEVICE=cuda:0 with a CUDA build.
+models:
+	$(CARGO) build --release -p lingbridge-trainer
+	bash models/make-models.sh
 
 native-test:
 	$(CARGO) test --workspace

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, bail};
 use lingbridge::eval::lareqa::CandidateText;
 
-use crate::data::{self, lareqa::Split, squad::Passage};
+use crate::data::{self, lareqa::Split, parallel::LineRange, squad::Passage};
 use crate::sampler::{Sampler, Sampling};
 
 #[derive(clap::Subcommand)]
@@ -46,6 +46,9 @@ pub enum Convert {
         /// The passage: the answer's paragraph or the sentence around the answer.
         #[arg(long, default_value = "sentence", value_parser = ["sentence", "paragraph"])]
         passage: String,
+        /// Leave out every article whose title an evaluation set holds (a dataset name or folder; repeatable).
+        #[arg(long, value_name = "DATASET")]
+        exclude_articles_of: Vec<String>,
         #[arg(long)]
         out: PathBuf,
     },
@@ -63,6 +66,14 @@ pub enum Convert {
         seed: u64,
         #[arg(long, default_value = "sentence", value_parser = ["sentence", "sentence+context"])]
         candidates: String,
+        /// Leave out every article whose title an evaluation set holds (a dataset name or folder; repeatable).
+        #[arg(long, value_name = "DATASET")]
+        exclude_articles_of: Vec<String>,
+        /// records: a JSONL of training records; lareqa: a folder of {lang}.json holding only this split's
+        /// articles (to evaluate on the articles training never saw).
+        #[arg(long, default_value = "records", value_parser = ["records", "lareqa"])]
+        format: String,
+        /// A JSONL file (records) or a folder (lareqa).
         #[arg(long)]
         out: PathBuf,
     },
@@ -72,6 +83,9 @@ pub enum Convert {
         files: Vec<String>,
         #[arg(long, default_value = "par-")]
         id_prefix: String,
+        /// Only lines START..END (0-based, END exclusive; `1800..` to the end): a held-out dev part.
+        #[arg(long, value_name = "START..END")]
+        lines: Option<LineRange>,
         #[arg(long)]
         out: PathBuf,
     },
@@ -81,6 +95,9 @@ pub enum Convert {
         files: Vec<String>,
         #[arg(long, default_value = "pair-")]
         id_prefix: String,
+        /// Only lines START..END (0-based, END exclusive; `1800..` to the end): a held-out dev part.
+        #[arg(long, value_name = "START..END")]
+        lines: Option<LineRange>,
         #[arg(long)]
         out: PathBuf,
     },
@@ -100,6 +117,11 @@ fn borrowed(v: &[(String, PathBuf)]) -> Vec<(String, &Path)> {
     v.iter().map(|(l, p)| (l.clone(), p.as_path())).collect()
 }
 
+fn excluded(datasets: &[String]) -> anyhow::Result<data::exclude::ExcludedArticles> {
+    let dirs = datasets.iter().map(|d| crate::eval::dataset_dir(d)).collect::<anyhow::Result<Vec<_>>>()?;
+    data::exclude::ExcludedArticles::from_datasets(&dirs)
+}
+
 fn save(out: &Path, records: &[data::Record]) -> anyhow::Result<()> {
     if records.is_empty() {
         bail!("no records to write");
@@ -112,25 +134,34 @@ fn save(out: &Path, records: &[data::Record]) -> anyhow::Result<()> {
 
 pub fn run(cmd: Data) -> anyhow::Result<()> {
     match cmd {
-        Data::Convert(Convert::Squad { files, passage, out }) => {
+        Data::Convert(Convert::Squad { files, passage, exclude_articles_of, out }) => {
             let files = lang_paths(&files)?;
             let mode = if passage == "sentence" { Passage::Sentence } else { Passage::Paragraph };
-            save(&out, &data::squad::convert(&borrowed(&files), mode)?)
+            save(&out, &data::squad::convert(&borrowed(&files), mode, &excluded(&exclude_articles_of)?)?)
         }
-        Data::Convert(Convert::Lareqa { dataset, langs, split, dev_fraction, seed, candidates, out }) => {
+        Data::Convert(Convert::Lareqa { dataset, langs, split, dev_fraction, seed, candidates, exclude_articles_of, format, out }) => {
+            let dataset = crate::eval::dataset_dir(&dataset.to_string_lossy())?;
             let langs: Vec<&str> = langs.iter().map(String::as_str).collect();
             let split = if split == "dev" { Split::Dev } else { Split::Train };
+            if format == "lareqa" {
+                if !exclude_articles_of.is_empty() {
+                    bail!("--exclude-articles-of filters training records; it does not apply to --format lareqa");
+                }
+                let titles = data::lareqa::write_split_files(&dataset, &langs, split, dev_fraction, seed, &out)?;
+                eprintln!("wrote {} languages with {} articles to {}: {}", langs.len(), titles.len(), out.display(), titles.join(", "));
+                return Ok(());
+            }
             let mode = if candidates == "sentence" { CandidateText::Sentence } else { CandidateText::SentenceAndContext };
-            save(&out, &data::lareqa::convert(&dataset, &langs, split, dev_fraction, seed, mode)?)
+            save(&out, &data::lareqa::convert(&dataset, &langs, split, dev_fraction, seed, mode, &excluded(&exclude_articles_of)?)?)
         }
-        Data::Convert(Convert::Parallel { files, id_prefix, out }) => {
+        Data::Convert(Convert::Parallel { files, id_prefix, lines, out }) => {
             let files = lang_paths(&files)?;
-            save(&out, &data::parallel::convert(&borrowed(&files), &id_prefix)?)
+            save(&out, &data::parallel::convert(&borrowed(&files), &id_prefix, lines.unwrap_or(LineRange::ALL))?)
         }
-        Data::Convert(Convert::Pairs { files, id_prefix, out }) => {
+        Data::Convert(Convert::Pairs { files, id_prefix, lines, out }) => {
             let files = lang_paths(&files)?;
             let [a, b] = files.as_slice() else { bail!("pairs needs exactly two --file LANG=PATH") };
-            let records = data::pairs::convert((a.0.clone(), &a.1), (b.0.clone(), &b.1), &id_prefix)?;
+            let records = data::pairs::convert((a.0.clone(), &a.1), (b.0.clone(), &b.1), &id_prefix, lines.unwrap_or(LineRange::ALL))?;
             save(&out, &records)
         }
         Data::Stats { files } => {

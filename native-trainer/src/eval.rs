@@ -45,9 +45,11 @@ pub struct Args {
     /// Add a lexical baseline row (BM25 over the model's tokenizer pieces).
     #[arg(long, value_parser = ["bm25"])]
     baseline: Option<String>,
-    /// Perturb the queries: typo:RATE, codeswitch:RATE or script:RATE (RATE from 0 to 1).
-    #[arg(long, value_name = "KIND:RATE")]
-    perturb: Option<String>,
+    /// Also score perturbed queries: typo:RATE, codeswitch:RATE or script:RATE (RATE from 0 to 1), comma-separated
+    /// for several. Each adds a system row `dense+KIND:RATE` next to the clean `dense` row; the candidates are
+    /// encoded once for all of them.
+    #[arg(long, value_name = "KIND:RATE,…", value_delimiter = ',')]
+    perturb: Vec<String>,
     /// Seed for --perturb.
     #[arg(long, default_value_t = 13)]
     seed: u64,
@@ -74,7 +76,7 @@ fn bar(len: usize, what: &str) -> ProgressBar {
     pb
 }
 
-fn dataset_dir(name: &str) -> anyhow::Result<PathBuf> {
+pub(crate) fn dataset_dir(name: &str) -> anyhow::Result<PathBuf> {
     let path = Path::new(name);
     if path.is_dir() {
         return Ok(path.to_path_buf());
@@ -138,7 +140,7 @@ fn run_protocol(
 
 pub fn run(args: Args) -> anyhow::Result<()> {
     let ad_hoc = ["beir:", "miracl:", "mrtydi:"].iter().any(|p| args.dataset.starts_with(p));
-    if ad_hoc && args.perturb.is_some() {
+    if ad_hoc && !args.perturb.is_empty() {
         bail!("--perturb needs parallel questions: it applies to LAReQA datasets (xquad-r, mlqa-r)");
     }
     std::fs::create_dir_all(&args.out).with_context(|| format!("creating {}", args.out.display()))?;
@@ -265,11 +267,8 @@ fn run_lareqa(args: &Args) -> anyhow::Result<EvalReport> {
     if set.questions.is_empty() {
         bail!("{}: no answerable questions in {}", dir.display(), langs.join(", "));
     }
-    let perturbation: Option<Perturbation> = args.perturb.as_deref().map(str::parse).transpose()?;
-    let questions: Vec<String> = match perturbation {
-        Some(p) => perturb_lareqa_questions(&set, p, args.seed),
-        None => set.questions.iter().map(|q| q.text.clone()).collect(),
-    };
+    let perturbations: Vec<Perturbation> = args.perturb.iter().map(|p| p.parse()).collect::<Result<_, _>>()?;
+    let questions: Vec<String> = set.questions.iter().map(|q| q.text.clone()).collect();
     let mode = if args.candidates == "sentence" { CandidateText::Sentence } else { CandidateText::SentenceAndContext };
     let candidates: Vec<String> = (0..set.candidates.len()).map(|c| set.candidate_text(c, mode).into_owned()).collect();
     let depth = args.run_depth.unwrap_or(100);
@@ -302,6 +301,20 @@ fn run_lareqa(args: &Args) -> anyhow::Result<EvalReport> {
     eprintln!("dense: encoded in {encode_seconds:.1} s; scored and ranked {} × {} in {rank_seconds:.2} s", set.questions.len(), set.candidates.len());
     systems.push(SystemReport { name: "dense".into(), scores: SystemScores::Lareqa(scores), encode_seconds, rank_seconds });
 
+    // The same candidates against perturbed questions: only the questions are encoded again.
+    for p in &perturbations {
+        let name = format!("dense+{p}");
+        let t = Instant::now();
+        let q_emb = embed_all(&encoder, &perturb_lareqa_questions(&set, *p, args.seed), TextKind::Query, &format!("embedding questions ({p})"))?;
+        let encode_seconds = t.elapsed().as_secs_f64();
+        let t = Instant::now();
+        let run_path = args.out.join(format!("run.dense-{}.mul.trec", p.to_string().replace(':', "-")));
+        let scores = run_protocol(&set, &ranker, args.block, &run_path, &name, depth, &mut |r| {
+            index.scores(&Embeddings { dim, data: q_emb.data[r.start * dim..r.end * dim].to_vec() })
+        })?;
+        systems.push(SystemReport { name, scores: SystemScores::Lareqa(scores), encode_seconds, rank_seconds: t.elapsed().as_secs_f64() });
+    }
+
     if args.baseline.is_some() {
         let t = Instant::now();
         let docs = pieces(&encoder, &candidates)?;
@@ -318,7 +331,7 @@ fn run_lareqa(args: &Args) -> anyhow::Result<EvalReport> {
         model: args.model.model.display().to_string(),
         dataset: args.dataset.clone(),
         candidates: args.candidates.clone(),
-        perturbation: perturbation.map(|p| p.to_string()),
+        perturbation: (!perturbations.is_empty()).then(|| perturbations.iter().map(|p| p.to_string()).collect::<Vec<_>>().join(",")),
         seed: args.seed,
         questions: set.questions.len(),
         candidate_count: set.candidates.len(),

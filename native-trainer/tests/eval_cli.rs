@@ -63,10 +63,17 @@ fn perturbation_is_seeded_and_changes_the_scores() {
     let (a, b, c) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
     let clean = eval(a.path(), &dataset, &[]);
     let p1 = eval(b.path(), &dataset, &["--perturb", "typo:0.3", "--seed", "5"]);
-    let p2 = eval(c.path(), &dataset, &["--perturb", "typo:0.3", "--seed", "5"]);
-    assert_eq!(p1["systems"][0]["scores"], p2["systems"][0]["scores"], "same seed, same result");
+    let p2 = eval(c.path(), &dataset, &["--perturb", "typo:0.3,script:0.5", "--seed", "5"]);
     assert_eq!(p1["perturbation"], "typo:0.3");
-    assert_ne!(clean["systems"][0]["scores"]["mul"], p1["systems"][0]["scores"]["mul"]);
+    assert_eq!(p2["perturbation"], "typo:0.3,script:0.5");
+    let names = |r: &serde_json::Value| r["systems"].as_array().unwrap().iter().map(|s| s["name"].as_str().unwrap().to_string()).collect::<Vec<_>>();
+    assert_eq!(names(&p1), ["dense", "dense+typo:0.3"]);
+    assert_eq!(names(&p2), ["dense", "dense+typo:0.3", "dense+script:0.5"]);
+    assert_eq!(p1["systems"][0]["scores"], clean["systems"][0]["scores"], "the clean row stays clean");
+    assert_eq!(p1["systems"][1]["scores"], p2["systems"][1]["scores"], "same seed, same perturbed queries, whatever else is scored");
+    assert_ne!(clean["systems"][0]["scores"]["mul"], p1["systems"][1]["scores"]["mul"]);
+    assert_ne!(p2["systems"][1]["scores"]["mul"], p2["systems"][2]["scores"]["mul"]);
+    assert!(b.path().join("run.dense-typo-0.3.mul.trec").is_file());
 }
 
 #[test]

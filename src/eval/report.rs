@@ -13,7 +13,7 @@ pub struct EvalReport {
     pub dataset: String,
     /// "sentence" or "sentence+context".
     pub candidates: String,
-    /// The query perturbation applied, e.g. "typo:0.1", and its seed.
+    /// The query perturbations scored (systems `dense+KIND:RATE`), e.g. "typo:0.1,script:0.3", and their seed.
     pub perturbation: Option<String>,
     pub seed: u64,
     pub questions: usize,

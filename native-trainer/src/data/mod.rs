@@ -4,6 +4,7 @@
 //! Records that share an `xling_id` are translations of each other; the sampler pairs a query in one
 //! language with the passage of another language's record (X-Y), or keeps both in one language (X-X-mono).
 
+pub mod exclude;
 pub mod lareqa;
 pub mod langs;
 pub mod pairs;

@@ -23,6 +23,8 @@ struct File {
 }
 #[derive(Deserialize)]
 struct Article {
+    #[serde(default)]
+    title: String,
     paragraphs: Vec<Paragraph>,
 }
 #[derive(Deserialize)]
@@ -64,7 +66,8 @@ pub fn sentence_at(context: &str, at: usize) -> &str {
 
 /// Reads SQuAD-format files `(language, path)`; a question without an answer is skipped. Question ids must be
 /// unique within a file; the same id in several files marks translations.
-pub fn convert(files: &[(String, &Path)], passage: Passage) -> anyhow::Result<Vec<Record>> {
+/// Articles in `exclude` are left out (whole, in every file).
+pub fn convert(files: &[(String, &Path)], passage: Passage, exclude: &super::exclude::ExcludedArticles) -> anyhow::Result<Vec<Record>> {
     let mut records = Vec::new();
     for (lang, path) in files {
         let bytes = std::fs::read(path).with_context(|| format!("{}: cannot read", path.display()))?;
@@ -72,7 +75,11 @@ pub fn convert(files: &[(String, &Path)], passage: Passage) -> anyhow::Result<Ve
         let file: File = serde_json::from_slice(&bytes).with_context(|| format!("{}: not SQuAD-format JSON", path.display()))?;
         let lang = normalize(lang);
         let mut seen = BTreeSet::new();
-        for p in &file.data.iter().flat_map(|a| &a.paragraphs).collect::<Vec<_>>() {
+        let excluded: Vec<&str> = file.data.iter().filter(|a| exclude.contains(&a.title)).map(|a| a.title.as_str()).collect();
+        if !excluded.is_empty() {
+            eprintln!("{}: left out {} article(s) an evaluation set holds: {}", path.display(), excluded.len(), excluded.join(", "));
+        }
+        for p in &file.data.iter().filter(|a| !exclude.contains(&a.title)).flat_map(|a| &a.paragraphs).collect::<Vec<_>>() {
             for qa in &p.qas {
                 if !seen.insert(qa.id.clone()) {
                     bail!("{}: question id {} appears twice", path.display(), qa.id);
@@ -122,11 +129,27 @@ mod tests {
         let de = dir.path().join("de.json");
         std::fs::write(&en, r#"{"data":[{"paragraphs":[{"context":"Rivers are long. They start in hills.","qas":[{"id":"q1","question":"Where do rivers start?","answers":[{"answer_start":32,"text":"hills"}]},{"id":"q2","question":"No answer?","answers":[]}]}]}]}"#).unwrap();
         std::fs::write(&de, r#"{"data":[{"paragraphs":[{"context":"Flüsse sind lang. Sie beginnen in Hügeln.","qas":[{"id":"q1","question":"Wo beginnen Flüsse?","answers":[{"answer_start":34,"text":"Hügeln"}]}]}]}]}"#).unwrap();
-        let r = convert(&[("en".into(), en.as_path()), ("deu".into(), de.as_path())], Passage::Sentence).unwrap();
+        let none = super::super::exclude::ExcludedArticles::default();
+        let r = convert(&[("en".into(), en.as_path()), ("deu".into(), de.as_path())], Passage::Sentence, &none).unwrap();
         assert_eq!(r.len(), 2);
         assert_eq!((r[0].xling_id.as_str(), r[0].passage.as_str()), ("q1", "They start in hills."));
         assert_eq!((r[1].lang.as_str(), r[1].passage.as_str()), ("de", "Sie beginnen in Hügeln."));
-        let p = convert(&[("en".into(), en.as_path())], Passage::Paragraph).unwrap();
+        let p = convert(&[("en".into(), en.as_path())], Passage::Paragraph, &none).unwrap();
         assert_eq!(p[0].passage, "Rivers are long. They start in hills.");
+    }
+
+    #[test]
+    fn articles_an_evaluation_set_holds_are_left_out() {
+        let dir = tempfile::tempdir().unwrap();
+        let train = dir.path().join("train.json");
+        std::fs::write(&train, r#"{"data":[
+            {"title":"Prime_number","paragraphs":[{"context":"Two is prime.","qas":[{"id":"p1","question":"Is two prime?","answers":[{"answer_start":0,"text":"Two"}]}]}]},
+            {"title":"Rivers","paragraphs":[{"context":"Rivers are long.","qas":[{"id":"r1","question":"Are rivers long?","answers":[{"answer_start":0,"text":"Rivers"}]}]}]}]}"#).unwrap();
+        let eval = dir.path().join("eval");
+        std::fs::create_dir(&eval).unwrap();
+        std::fs::write(eval.join("en.json"), r#"{"data":[{"title":"Prime number","paragraphs":[]}]}"#).unwrap();
+        let exclude = super::super::exclude::ExcludedArticles::from_datasets(&[eval]).unwrap();
+        let r = convert(&[("en".into(), train.as_path())], Passage::Sentence, &exclude).unwrap();
+        assert_eq!(r.iter().map(|r| r.xling_id.as_str()).collect::<Vec<_>>(), ["r1"]);
     }
 }
