@@ -139,7 +139,7 @@ done
 # --- the α sweep (0 = pure X-Y … 1 = pure X-X-mono), same recipe, scored on MLQA-R ----------------------------
 if [ -z "${SKIP_SWEEP:-}" ] && [ ! -s "$WORK/sweep/sweep.md" ]; then
   say "α sweep"
-  timed "$BIN" sweep --config "$RECIPE/train.toml" --device "$DEVICE" --alpha 0,0.25,0.5,0.75,1 --eval "$root/mlqa-r" --out "$WORK/sweep"
+  timed "$BIN" sweep --config "$RECIPE/train.toml" --device "$DEVICE" --alphas 0,0.25,0.5,0.75,1 --eval "$root/mlqa-r" --out "$WORK/sweep"
 fi
 if [ -n "${SHIP:-}" ]; then
   for sampling in $MODELS; do cp "$WORK/q8_0/lingbridge-small-$sampling.q8_0.gguf" models/; done
