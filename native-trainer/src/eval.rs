@@ -286,33 +286,29 @@ fn run_lareqa(args: &Args) -> anyhow::Result<EvalReport> {
     std::fs::write(args.out.join("qrels.mul.trec"), write_qrels(&lareqa_qrels(&set))?)?;
     let mut systems = Vec::new();
 
-    // Dense retrieval with the model.
+    // Dense retrieval with the model: the candidates are encoded once, the questions once per system (clean,
+    // then each perturbation).
     let t0 = Instant::now();
-    let q_emb = embed_all(&encoder, &questions, TextKind::Query, "embedding questions")?;
     let c_emb = embed_all(&encoder, &candidates, TextKind::Passage, "embedding candidates")?;
-    let encode_seconds = t0.elapsed().as_secs_f64();
+    let candidate_seconds = t0.elapsed().as_secs_f64();
     let index = DenseIndex::new(&c_emb, set.candidates.iter().map(|c| c.id.clone()).collect())?;
-    let t1 = Instant::now();
-    let dim = q_emb.dim;
-    let scores = run_protocol(&set, &ranker, args.block, &args.out.join("run.dense.mul.trec"), "dense", depth, &mut |r| {
-        index.scores(&Embeddings { dim, data: q_emb.data[r.start * dim..r.end * dim].to_vec() })
-    })?;
-    let rank_seconds = t1.elapsed().as_secs_f64();
-    eprintln!("dense: encoded in {encode_seconds:.1} s; scored and ranked {} × {} in {rank_seconds:.2} s", set.questions.len(), set.candidates.len());
-    systems.push(SystemReport { name: "dense".into(), scores: SystemScores::Lareqa(scores), encode_seconds, rank_seconds });
-
-    // The same candidates against perturbed questions: only the questions are encoded again.
-    for p in &perturbations {
-        let name = format!("dense+{p}");
+    let dense = |name: String, questions: &[String], run_file: String, extra_seconds: f64| -> anyhow::Result<SystemReport> {
         let t = Instant::now();
-        let q_emb = embed_all(&encoder, &perturb_lareqa_questions(&set, *p, args.seed), TextKind::Query, &format!("embedding questions ({p})"))?;
-        let encode_seconds = t.elapsed().as_secs_f64();
+        let q_emb = embed_all(&encoder, questions, TextKind::Query, &format!("embedding questions ({name})"))?;
+        let encode_seconds = extra_seconds + t.elapsed().as_secs_f64();
         let t = Instant::now();
-        let run_path = args.out.join(format!("run.dense-{}.mul.trec", p.to_string().replace(':', "-")));
-        let scores = run_protocol(&set, &ranker, args.block, &run_path, &name, depth, &mut |r| {
+        let dim = q_emb.dim;
+        let scores = run_protocol(&set, &ranker, args.block, &args.out.join(run_file), &name, depth, &mut |r| {
             index.scores(&Embeddings { dim, data: q_emb.data[r.start * dim..r.end * dim].to_vec() })
         })?;
-        systems.push(SystemReport { name, scores: SystemScores::Lareqa(scores), encode_seconds, rank_seconds: t.elapsed().as_secs_f64() });
+        let rank_seconds = t.elapsed().as_secs_f64();
+        eprintln!("{name}: encoded in {encode_seconds:.1} s; scored and ranked {} × {} in {rank_seconds:.2} s", set.questions.len(), set.candidates.len());
+        Ok(SystemReport { name, scores: SystemScores::Lareqa(scores), encode_seconds, rank_seconds })
+    };
+    systems.push(dense("dense".into(), &questions, "run.dense.mul.trec".into(), candidate_seconds)?);
+    for p in &perturbations {
+        let file = format!("run.dense-{}.mul.trec", p.to_string().replace(':', "-"));
+        systems.push(dense(format!("dense+{p}"), &perturb_lareqa_questions(&set, *p, args.seed), file, 0.0)?);
     }
 
     if args.baseline.is_some() {

@@ -50,7 +50,8 @@ impl ExcludedArticles {
         !self.titles.is_empty() && self.titles.contains(&fold_title(title))
     }
 
-    pub fn len(&self) -> usize {
+    #[cfg(test)]
+    fn len(&self) -> usize {
         self.titles.len()
     }
 }

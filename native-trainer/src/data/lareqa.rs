@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use lingbridge::eval::lareqa::{self, CandidateText};
+use lingbridge::eval::lareqa::{self, CandidateText, LareqaSet};
 
 use super::Record;
 use super::exclude::ExcludedArticles;
@@ -25,38 +25,52 @@ fn article_position(title: &str, seed: u64) -> f64 {
     (h >> 11) as f64 / (1u64 << 53) as f64
 }
 
-/// Parallel groups whose article `exclude` holds are on neither side (left out of training and dev alike).
-pub fn convert(dir: &Path, langs: &[&str], split: Split, dev_fraction: f64, seed: u64, mode: CandidateText, exclude: &ExcludedArticles) -> anyhow::Result<Vec<Record>> {
+/// The side of the split of every parallel group (`None`: its article is in `exclude`). A group goes with its
+/// article: the title of its first question's paragraph.
+fn group_sides(set: &LareqaSet, dir: &Path, dev_fraction: f64, seed: u64, exclude: &ExcludedArticles) -> anyhow::Result<Vec<Option<Split>>> {
     anyhow::ensure!((0.0..=1.0).contains(&dev_fraction), "--dev-fraction must be from 0 to 1");
-    let set = lareqa::load_dir(dir, langs)?;
-    // The article of each parallel group: its first question's paragraph title.
     let mut group_title: Vec<Option<&str>> = vec![None; set.xling_ids.len()];
     for q in &set.questions {
         let c = &set.candidates[q.answer];
         group_title[q.group].get_or_insert(set.contexts[c.context_index].title.as_str());
     }
-    let left_out: std::collections::BTreeSet<&str> = group_title.iter().flatten().copied().filter(|t| exclude.contains(t)).collect();
+    let mut left_out = std::collections::BTreeSet::new();
+    let sides = group_title
+        .iter()
+        .map(|title| {
+            let title = title.unwrap_or("");
+            if exclude.contains(title) {
+                left_out.insert(title);
+                None
+            } else if article_position(title, seed) < dev_fraction {
+                Some(Split::Dev)
+            } else {
+                Some(Split::Train)
+            }
+        })
+        .collect();
     if !left_out.is_empty() {
-        eprintln!("{}: left out {} article(s) an evaluation set holds: {}", dir.display(), left_out.len(), left_out.iter().copied().collect::<Vec<_>>().join(", "));
+        eprintln!("{}: left out {} article(s) an evaluation set holds: {}", dir.display(), left_out.len(), left_out.into_iter().collect::<Vec<_>>().join(", "));
     }
-    let mut records = Vec::new();
-    for q in &set.questions {
-        if exclude.contains(group_title[q.group].unwrap_or("")) {
-            continue;
-        }
-        let in_dev = article_position(group_title[q.group].unwrap_or(""), seed) < dev_fraction;
-        if in_dev != (split == Split::Dev) {
-            continue;
-        }
-        records.push(Record {
+    Ok(sides)
+}
+
+/// Parallel groups whose article `exclude` holds are on neither side (left out of training and dev alike).
+pub fn convert(dir: &Path, langs: &[&str], split: Split, dev_fraction: f64, seed: u64, mode: CandidateText, exclude: &ExcludedArticles) -> anyhow::Result<Vec<Record>> {
+    let set = lareqa::load_dir(dir, langs)?;
+    let sides = group_sides(&set, dir, dev_fraction, seed, exclude)?;
+    Ok(set
+        .questions
+        .iter()
+        .filter(|q| sides[q.group] == Some(split))
+        .map(|q| Record {
             xling_id: q.xling_id.clone(),
             lang: set.languages[q.lang].clone(),
             query: q.text.clone(),
             passage: set.candidate_text(q.answer, mode).into_owned(),
             negatives: vec![],
-        });
-    }
-    Ok(records)
+        })
+        .collect())
 }
 
 /// The same split as LAReQA files: `{lang}.json` in `out` holding only the articles on `split`'s side, so
@@ -66,12 +80,14 @@ pub fn convert(dir: &Path, langs: &[&str], split: Split, dev_fraction: f64, seed
 pub fn write_split_files(dir: &Path, langs: &[&str], split: Split, dev_fraction: f64, seed: u64, out: &Path) -> anyhow::Result<Vec<String>> {
     use anyhow::Context;
     use std::collections::BTreeSet;
-    // The records of this side name the parallel ids to keep.
-    let ids_of = |side| -> anyhow::Result<BTreeSet<String>> {
-        Ok(convert(dir, langs, side, dev_fraction, seed, CandidateText::Sentence, &ExcludedArticles::default())?.into_iter().map(|r| r.xling_id).collect())
+    // The parallel ids of each side, decided as for the records.
+    let set = lareqa::load_dir(dir, langs)?;
+    let sides = group_sides(&set, dir, dev_fraction, seed, &ExcludedArticles::default())?;
+    let ids_of = |side: Split| -> BTreeSet<&str> {
+        set.xling_ids.iter().zip(&sides).filter(|(_, s)| **s == Some(side)).map(|(id, _)| id.as_str()).collect()
     };
-    let keep = ids_of(split)?;
-    let other = ids_of(if split == Split::Dev { Split::Train } else { Split::Dev })?;
+    let keep = ids_of(split);
+    let other = ids_of(if split == Split::Dev { Split::Train } else { Split::Dev });
     std::fs::create_dir_all(out).with_context(|| format!("{}: cannot create", out.display()))?;
     let mut first_titles = None;
     for lang in langs {

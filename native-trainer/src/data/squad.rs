@@ -75,11 +75,12 @@ pub fn convert(files: &[(String, &Path)], passage: Passage, exclude: &super::exc
         let file: File = serde_json::from_slice(&bytes).with_context(|| format!("{}: not SQuAD-format JSON", path.display()))?;
         let lang = normalize(lang);
         let mut seen = BTreeSet::new();
-        let excluded: Vec<&str> = file.data.iter().filter(|a| exclude.contains(&a.title)).map(|a| a.title.as_str()).collect();
+        let (excluded, kept): (Vec<&Article>, Vec<&Article>) = file.data.iter().partition(|a| exclude.contains(&a.title));
         if !excluded.is_empty() {
-            eprintln!("{}: left out {} article(s) an evaluation set holds: {}", path.display(), excluded.len(), excluded.join(", "));
+            let titles: Vec<&str> = excluded.iter().map(|a| a.title.as_str()).collect();
+            eprintln!("{}: left out {} article(s) an evaluation set holds: {}", path.display(), titles.len(), titles.join(", "));
         }
-        for p in &file.data.iter().filter(|a| !exclude.contains(&a.title)).flat_map(|a| &a.paragraphs).collect::<Vec<_>>() {
+        for p in &kept.iter().flat_map(|a| &a.paragraphs).collect::<Vec<_>>() {
             for qa in &p.qas {
                 if !seen.insert(qa.id.clone()) {
                     bail!("{}: question id {} appears twice", path.display(), qa.id);
