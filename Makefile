@@ -22,13 +22,12 @@ setup:
 wasm:
 	bash scripts/build-wasm.sh
 
-# The built-in model the page loads until trained default models ship, as an HF directory and as the one-file
-# q8_0 form the page also accepts (`?model=models/tiny-xlmr.q8_0.gguf`).
+# The page's built-in models (models/catalog.json) under www/models/ with the picker's index.json; the test
+# fixture's q8_0 file is built here, the others are copied.
 www-models: bin
 	mkdir -p www/models
-	rm -rf www/models/tiny-xlmr
-	cp -r tests/fixtures/tiny-xlmr www/models/tiny-xlmr
 	$(BIN) quantize --model tests/fixtures/tiny-xlmr --scheme q8_0 --out www/models/tiny-xlmr.q8_0.gguf
+	node scripts/www-models.mjs
 
 bin:
 	$(CARGO) build -p lingbridge-trainer

@@ -6,6 +6,8 @@ mod common;
 
 use std::collections::BTreeMap;
 
+use lingbridge::Embeddings;
+use lingbridge::eval::dense::{candidate_index, evaluate_dense, question_ranking};
 use lingbridge::eval::lareqa::LareqaSet;
 use lingbridge::eval::metrics::{Qrels, Run, evaluate};
 use lingbridge::eval::protocol::{LareqaScores, evaluate_lareqa};
@@ -122,5 +124,48 @@ everywhere! {
         assert_eq_f(got.bias.rank_distance, macro_rd, "rank distance");
         // The block size changes nothing.
         assert_eq!(run_protocol(&set, 1).0, got);
+    }
+
+    // The path `lingbridge eval` and the page share: vectors → index → protocol, and the bias view's per-question
+    // ranking, against a full sort of the dot products. Integer components keep every dot product exact in f32,
+    // so ties are real ties.
+    fn dense_path_and_question_rankings_agree_with_a_full_sort() {
+        let set = set();
+        let dim = 3;
+        let vectors = |n: usize, salt: u64| Embeddings {
+            dim,
+            data: (0..n * dim).map(|i| ((i as u64 * 2_654_435_761 + salt) % 4) as f32).collect(),
+        };
+        let (q_emb, c_emb) = (vectors(set.questions.len(), 5), vectors(set.candidates.len(), 11));
+        let index = candidate_index(&set, &c_emb).unwrap();
+        let got = evaluate_dense(&set, &index, &q_emb, 7, &mut |_| Ok(()), &mut |_, _| {}).unwrap();
+        let ids: Vec<&str> = set.candidates.iter().map(|c| c.id.as_str()).collect();
+        let mut per_lang: BTreeMap<usize, Vec<f64>> = BTreeMap::new();
+        for q in 0..set.questions.len() {
+            let row: Vec<f32> =
+                c_emb.rows().map(|c| c.iter().zip(q_emb.row(q)).map(|(a, b)| a * b).sum()).collect();
+            let mut order: Vec<usize> = (0..row.len()).collect();
+            order.sort_by(|&a, &b| row[b].total_cmp(&row[a]).then(ids[b].cmp(ids[a])));
+            let view = question_ranking(&set, &index, &q_emb, q, 10).unwrap();
+            let mut want: Vec<(usize, usize)> =
+                set.relevant[q].iter().map(|&c| (order.iter().position(|&d| d == c).unwrap() + 1, c)).collect();
+            want.sort();
+            assert_eq!(view.answers.iter().map(|a| (a.rank, a.candidate)).collect::<Vec<_>>(), want, "question {q}");
+            for a in &view.answers {
+                assert_eq!(a.lang, set.languages[set.candidates[a.candidate].lang]);
+            }
+            let top: Vec<usize> = view.top.iter().map(|t| t.candidate).collect();
+            assert_eq!(top, order[..10.min(order.len())].to_vec(), "question {q}: top 10");
+            assert!(view.top.iter().all(|t| t.relevant == set.relevant[q].contains(&t.candidate)));
+            if let Some(rd) = view.rank_distance {
+                assert_eq!(rd, want.last().unwrap().0 - want[0].0);
+                per_lang.entry(set.questions[q].lang).or_default().push(rd as f64);
+            }
+        }
+        let macro_rd = per_lang.values().map(|v| v.iter().sum::<f64>() / v.len() as f64).sum::<f64>() / per_lang.len() as f64;
+        assert_eq_f(got.bias.rank_distance, macro_rd, "rank distance");
+        assert!(question_ranking(&set, &index, &q_emb, set.questions.len(), 10).unwrap_err().to_string().contains("does not exist"));
+        let short = Embeddings { dim, data: c_emb.data[dim..].to_vec() };
+        assert!(candidate_index(&set, &short).err().unwrap().to_string().contains("candidate vectors"));
     }
 }

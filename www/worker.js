@@ -1,70 +1,310 @@
-// The engine's home: owns the wasm Engine, runs one request at a time (calls never overlap), and answers
-// the page with messages. The page never touches wasm directly, so the UI never blocks on inference.
-import init, { Engine } from './pkg/lingbridge.js';
+// The engine's home: owns the wasm objects (Engine, SearchIndex, LareqaEvaluation), runs one request at a time
+// (calls never overlap), and answers the page with messages — the protocol is www/PROTOCOL.md. The page never
+// touches wasm directly, so the UI never blocks on inference. All ranking and scoring happen in wasm (the same
+// Rust code as `lingbridge eval`); this file only moves bytes and texts and reports progress.
+import init, { Engine, SearchIndex, LareqaEvaluation, BeirEvaluation } from './pkg/lingbridge.js';
 
 // Files of a model in Hugging Face layout; the first three are required.
 const REQUIRED = ['config.json', 'model.safetensors', 'tokenizer.json'];
 const OPTIONAL = ['modules.json', '1_Pooling/config.json', 'config_sentence_transformers.json', 'sentence_bert_config.json'];
+// Model files are cached under a versioned name: a new format version starts a fresh cache.
+const CACHE_NAME = 'lingbridge-models-v1';
+// Texts per embed call: small enough for a progress bar that moves, large enough to batch well.
+const CHUNK = 64;
 
-let engine = null;
+const slots = { A: emptySlot(), B: emptySlot() };
+let evaluation = null; // { kind: 'lareqa' | 'beir', set: LareqaEvaluation | BeirEvaluation, name }
+let wasmReady = null;
 let queue = Promise.resolve();
 
-async function fetchFile(base, name, required) {
-  const res = await fetch(`${base}/${name}`);
-  if (!res.ok) {
-    if (required) throw new Error(`${base}/${name}: download failed (HTTP ${res.status})`);
-    return null;
+function emptySlot() {
+  return { engine: null, name: '', index: null, passages: [], run: null };
+}
+
+function slotOf(name) {
+  const slot = slots[name ?? 'A'];
+  if (!slot) throw new Error(`unknown model slot ${name}`);
+  return slot;
+}
+
+function engineOf(name) {
+  const slot = slotOf(name);
+  if (!slot.engine) throw new Error(name === 'B' ? 'no comparison model is loaded' : 'no model is loaded yet');
+  return slot;
+}
+
+// Progress of the current request, at most ~10 messages a second (the last one always goes out).
+function progressReporter(id, phase, unit) {
+  let last = 0;
+  return (done, total, extra = {}) => {
+    const now = performance.now();
+    if (done < total && now - last < 100) return;
+    last = now;
+    self.postMessage({ id, progress: { phase, done, total, unit, ...extra } });
+  };
+}
+
+async function openCache() {
+  try {
+    return await caches.open(CACHE_NAME);
+  } catch {
+    return null; // No Cache API (e.g. an insecure origin): download every time.
   }
-  return new Uint8Array(await res.arrayBuffer());
+}
+
+// One file's bytes: from the cache when it holds this version, else downloaded with progress and cached.
+async function fetchBytes(url, { required, version, onBytes, cache }) {
+  const cached = cache && (await cache.match(url));
+  if (cached && cached.headers.get('x-lingbridge-version') === String(version ?? '')) {
+    const bytes = new Uint8Array(await cached.arrayBuffer());
+    onBytes(bytes.length, bytes.length);
+    return { bytes, cached: true };
+  }
+  let res;
+  try {
+    res = await fetch(url);
+  } catch (err) {
+    throw new Error(`${url}: download failed (${err.message}); check the address and your connection`);
+  }
+  if (!res.ok) {
+    if (!required) return null;
+    throw new Error(`${url}: download failed (HTTP ${res.status})`);
+  }
+  const total = Number(res.headers.get('content-length')) || 0;
+  const parts = [];
+  let done = 0;
+  const reader = res.body.getReader();
+  for (;;) {
+    const { done: end, value } = await reader.read();
+    if (end) break;
+    parts.push(value);
+    done += value.length;
+    onBytes(value.length, total);
+  }
+  const bytes = new Uint8Array(done);
+  let at = 0;
+  for (const p of parts) { bytes.set(p, at); at += p.length; }
+  if (cache) {
+    const headers = { 'content-type': 'application/octet-stream', 'x-lingbridge-version': String(version ?? '') };
+    await cache.put(url, new Response(bytes, { headers })).catch(() => {}); // A full quota only costs the cache.
+  }
+  return { bytes, cached: false };
 }
 
 // A model is a directory in Hugging Face layout, or one `lingbridge quantize` file (`….gguf`) holding everything.
-async function fetchModel(base) {
-  if (base.endsWith('.gguf')) {
-    const res = await fetch(base);
-    if (!res.ok) throw new Error(`${base}: download failed (HTTP ${res.status})`);
-    return { 'model.gguf': new Uint8Array(await res.arrayBuffer()) };
+async function downloadModel(url, version, report) {
+  const base = new URL(url, self.location.href).href.replace(/\/$/, '');
+  const cache = await openCache();
+  let received = 0;
+  let allCached = true;
+  const onBytes = (n, total) => { received += n; report(received, Math.max(total, received)); };
+  const get = async (fileUrl, required) => {
+    const r = await fetchBytes(fileUrl, { required, version, onBytes, cache });
+    if (r) allCached &&= r.cached;
+    return r?.bytes ?? null;
+  };
+  let files;
+  if (/\.gguf$/i.test(base)) {
+    files = { 'model.gguf': await get(base, true) };
+  } else {
+    files = {};
+    for (const name of REQUIRED) files[name] = await get(`${base}/${name}`, true);
+    for (const name of OPTIONAL) {
+      const bytes = await get(`${base}/${name}`, false);
+      if (bytes) files[name] = bytes;
+    }
   }
-  const files = {};
-  for (const name of REQUIRED) files[name] = await fetchFile(base, name, true);
-  for (const name of OPTIONAL) {
-    const bytes = await fetchFile(base, name, false);
-    if (bytes) files[name] = bytes;
-  }
-  return files;
+  return { files, bytes: received, cached: allCached };
 }
 
+// A new evaluation set: the old one and every model's results on it go.
+function replaceEvaluation(next) {
+  evaluation?.set.free();
+  for (const slot of Object.values(slots)) { slot.run?.free(); slot.run = null; }
+  evaluation = next;
+}
+
+async function embedAll(engine, texts, kind, report) {
+  const out = new Float32Array(texts.length * engine.dim);
+  for (let start = 0; start < texts.length; start += CHUNK) {
+    const part = await engine.embed(texts.slice(start, start + CHUNK), kind);
+    out.set(part, start * engine.dim);
+    report(Math.min(start + CHUNK, texts.length), texts.length);
+  }
+  return out;
+}
+
+const backendOf = (engine) => JSON.parse(engine.backendInfo());
+
 const handlers = {
-  async load({ base, backend }) {
+  async load({ slot: slotName = 'A', source, backend = 'auto' }, id) {
     const t0 = performance.now();
-    await init();
-    const files = await fetchModel(base);
-    engine?.free();
-    engine = await Engine.create(files, base, undefined, backend ?? 'auto');
+    wasmReady ??= init();
+    await wasmReady;
+    const slot = slotOf(slotName);
+    let files, bytes, cached, name;
+    if (source?.url) {
+      ({ files, bytes, cached } = await downloadModel(source.url, source.version, progressReporter(id, 'download', 'bytes')));
+      name = source.name ?? source.url.replace(/\/$/, '').split('/').pop();
+    } else if (source?.files && Object.keys(source.files).length) {
+      files = source.files;
+      bytes = Object.values(files).reduce((s, b) => s + b.length, 0);
+      cached = false;
+      name = source.name ?? 'your model';
+    } else {
+      throw new Error('no model given: choose a built-in model, pick its files, or give a URL');
+    }
+    const engine = await Engine.create(files, name, undefined, backend);
+    // The slot's index and evaluation belong to the previous model's vectors.
+    slot.engine?.free();
+    slot.index?.free();
+    slot.run?.free();
+    Object.assign(slot, emptySlot(), { engine, name });
     // Warm-up pass: the first call pays for allocation and pipeline compilation; visitors should not.
     await engine.embed(['warm-up'], 'query');
-    return { info: JSON.parse(engine.info()), backend: JSON.parse(engine.backendInfo()), loadMs: performance.now() - t0 };
+    return { info: JSON.parse(engine.info()), backend: backendOf(engine), loadMs: performance.now() - t0, bytes, cached };
   },
+
+  async unload({ slot: slotName }) {
+    const slot = slotOf(slotName);
+    slot.engine?.free();
+    slot.index?.free();
+    slot.run?.free();
+    Object.assign(slot, emptySlot());
+    return {};
+  },
+
+  async index({ slot: slotName = 'A', passages, append = false }, id) {
+    const slot = engineOf(slotName);
+    if (!Array.isArray(passages)) throw new Error('passages must be a list');
+    if (!append || !slot.index) {
+      slot.index?.free();
+      slot.index = new SearchIndex(slot.engine.dim);
+      slot.passages = [];
+    }
+    const report = progressReporter(id, 'index', 'passages');
+    const t0 = performance.now();
+    for (let start = 0; start < passages.length; start += CHUNK) {
+      const part = passages.slice(start, start + CHUNK);
+      const vectors = await slot.engine.embed(part.map((p) => p.text), 'passage');
+      slot.index.add(part.map((p) => String(p.id)), part.map((p) => p.lang || 'und'), vectors);
+      slot.passages.push(...part);
+      report(Math.min(start + CHUNK, passages.length), passages.length);
+    }
+    const secs = (performance.now() - t0) / 1000;
+    return {
+      count: slot.index.length,
+      added: passages.length,
+      secs,
+      passagesPerSecond: passages.length / Math.max(secs, 1e-9),
+      languages: JSON.parse(slot.index.languages()),
+    };
+  },
+
+  async search({ slot: slotName = 'A', query, k = 10, langs = null }) {
+    const slot = engineOf(slotName);
+    if (!slot.index || slot.index.length === 0) throw new Error('there is nothing to search yet: the corpus is still being indexed');
+    if (typeof query !== 'string' || !query.trim()) throw new Error('type a question to search for');
+    const t0 = performance.now();
+    const vector = await slot.engine.embed([query], 'query');
+    const t1 = performance.now();
+    const hits = JSON.parse(slot.index.search(vector, k, Array.isArray(langs) ? langs : undefined));
+    const rankMs = performance.now() - t1;
+    return {
+      hits: hits.map((h) => ({ rank: h.rank, id: h.id, lang: h.lang, text: slot.passages[h.doc]?.text ?? '', score: h.score })),
+      encodeMs: t1 - t0,
+      rankMs,
+      backend: backendOf(slot.engine),
+    };
+  },
+
+  async evalLoad({ files, url, langs, name, beir }) {
+    wasmReady ??= init();
+    await wasmReady;
+    if (beir) {
+      for (const part of ['corpus', 'queries', 'qrels']) {
+        if (!(beir[part]?.bytes instanceof Uint8Array)) throw new Error(`the BEIR folder has no ${part} file`);
+      }
+      const set = BeirEvaluation.fromFiles(beir.corpus.name, beir.corpus.bytes, beir.queries.name, beir.queries.bytes,
+        beir.qrels.name, beir.qrels.bytes, name ?? 'BEIR folder');
+      replaceEvaluation({ kind: 'beir', set, name: name ?? 'BEIR folder' });
+      return { kind: 'beir', ...JSON.parse(set.summary()) };
+    }
+    if (url) {
+      if (!Array.isArray(langs) || !langs.length) throw new Error('give the languages to load, like en,de,zh');
+      files = {};
+      for (const lang of langs) {
+        const fileUrl = `${url.replace(/\/$/, '')}/${lang}.json`;
+        let res;
+        try {
+          res = await fetch(fileUrl);
+        } catch (err) {
+          throw new Error(`${fileUrl}: download failed (${err.message})`);
+        }
+        if (!res.ok) throw new Error(`${fileUrl}: download failed (HTTP ${res.status})`);
+        files[`${lang}.json`] = new Uint8Array(await res.arrayBuffer());
+      }
+    }
+    if (!files || !Object.keys(files).length) throw new Error('no evaluation files given');
+    const set = LareqaEvaluation.fromFiles(files, name ?? url ?? 'uploaded files');
+    replaceEvaluation({ kind: 'lareqa', set, name: name ?? url ?? 'uploaded files' });
+    return { kind: 'lareqa', ...JSON.parse(set.summary()) };
+  },
+
+  async evalRun({ slot: slotName = 'A', name }, id) {
+    const slot = engineOf(slotName);
+    if (!evaluation) throw new Error('load an evaluation set first');
+    const t0 = performance.now();
+    if (evaluation.kind === 'beir') {
+      const documents = await embedAll(slot.engine, evaluation.set.documentTexts(), 'passage',
+        progressReporter(id, 'candidates', 'candidates'));
+      const queries = await embedAll(slot.engine, evaluation.set.queryTexts(), 'query', progressReporter(id, 'questions', 'questions'));
+      const encodeSeconds = (performance.now() - t0) / 1000;
+      const report = JSON.parse(evaluation.set.score(queries, documents, slot.engine.dim, name ?? slot.name, encodeSeconds));
+      return { report, secs: (performance.now() - t0) / 1000, backend: backendOf(slot.engine) };
+    }
+    const candidates = await embedAll(slot.engine, evaluation.set.candidateTexts(), 'passage',
+      progressReporter(id, 'candidates', 'candidates'));
+    const questions = await embedAll(slot.engine, evaluation.set.questionTexts(), 'query',
+      progressReporter(id, 'questions', 'questions'));
+    const encodeSeconds = (performance.now() - t0) / 1000;
+    const rank = progressReporter(id, 'rank', 'questions');
+    const run = evaluation.set.score(questions, candidates, slot.engine.dim, name ?? slot.name, encodeSeconds,
+      (done, total) => rank(done, total));
+    slot.run?.free();
+    slot.run = run;
+    return { report: JSON.parse(run.report()), secs: (performance.now() - t0) / 1000, backend: backendOf(slot.engine) };
+  },
+
+  async evalQuestions({ lang }) {
+    if (!evaluation) throw new Error('load an evaluation set first');
+    if (evaluation.kind !== 'lareqa') throw new Error('the bias view needs a multilingual (LAReQA) set; a BEIR set is monolingual');
+    return { questions: JSON.parse(evaluation.set.questions(lang || undefined)) };
+  },
+
+  async evalQuestion({ slot: slotName = 'A', index, k = 10 }) {
+    const slot = slotOf(slotName);
+    if (evaluation?.kind === 'beir') throw new Error('the bias view needs a multilingual (LAReQA) set; a BEIR set is monolingual');
+    if (!slot.run) throw new Error('run the evaluation with this model first');
+    return JSON.parse(slot.run.question(index, k));
+  },
+
   async embed({ texts, kind }) {
-    if (!engine) throw new Error('no model is loaded yet');
+    const { engine } = engineOf('A');
     const t0 = performance.now();
     const data = await engine.embed(texts, kind);
     const ms = performance.now() - t0;
     const ids = texts.map((t) => Array.from(engine.tokenIds(t)));
     // The backend can change between calls: a lost GPU device falls back to the CPU.
-    return { data: Array.from(data), dim: engine.dim, ms, ids, backend: JSON.parse(engine.backendInfo()) };
+    return { data: Array.from(data), dim: engine.dim, ms, ids, backend: backendOf(engine) };
   },
+
   async speed({ texts, rounds }) {
-    if (!engine) throw new Error('no model is loaded yet');
+    const { engine } = engineOf('A');
     const t0 = performance.now();
     for (let r = 0; r < rounds; r++) await engine.embed(texts, 'passage');
     const secs = (performance.now() - t0) / 1000;
-    return {
-      embeddingsPerSecond: (texts.length * rounds) / secs,
-      count: texts.length * rounds,
-      secs,
-      backend: JSON.parse(engine.backendInfo()),
-    };
+    return { embeddingsPerSecond: (texts.length * rounds) / secs, count: texts.length * rounds, secs, backend: backendOf(engine) };
   },
 };
 
@@ -74,7 +314,7 @@ self.onmessage = (event) => {
     try {
       const handler = handlers[op];
       if (!handler) throw new Error(`unknown request ${op}`);
-      self.postMessage({ id, ok: true, result: await handler(args ?? {}) });
+      self.postMessage({ id, ok: true, result: await handler(args ?? {}, id) });
     } catch (err) {
       self.postMessage({ id, ok: false, error: String(err?.message ?? err) });
     }

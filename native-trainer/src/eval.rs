@@ -12,12 +12,13 @@ use anyhow::{Context, bail};
 use indicatif::{ProgressBar, ProgressStyle};
 use lingbridge::eval::beir::{self, Corpus, Query};
 use lingbridge::eval::lareqa::{self, CandidateText, LareqaSet};
-use lingbridge::eval::metrics::{Qrels, Run, evaluate};
+use lingbridge::eval::metrics::{Qrels, Run};
 use lingbridge::eval::trec::write_qrels;
 use lingbridge::eval::miracl::{self, Collection};
 use lingbridge::eval::perturb::{Perturbation, perturb_lareqa_questions};
-use lingbridge::eval::protocol::{LareqaScores, evaluate_lareqa};
-use lingbridge::eval::report::{EvalReport, SystemReport, SystemScores, TREC_MEASURES, TrecScores};
+use lingbridge::eval::dense::{candidate_index, dense_run, evaluate_dense};
+use lingbridge::eval::protocol::{LareqaScores, MulRow, evaluate_lareqa};
+use lingbridge::eval::report::{EvalReport, SystemReport, SystemScores, TrecScores};
 use lingbridge::search::{Bm25Index, Bm25Params, DenseIndex, Ranker};
 use lingbridge::{Embeddings, Encoder, TextKind};
 
@@ -99,25 +100,25 @@ fn embed_all(encoder: &Encoder, texts: &[String], kind: TextKind, what: &str) ->
     Ok(Embeddings { dim: encoder.dim(), data })
 }
 
-/// Runs the protocol with `score_block`, writing the Mul run file on the way.
+/// What runs the protocol for one system: given the Mul-row and progress callbacks, `evaluate_dense` or
+/// `evaluate_lareqa` with the system's scores.
+type Protocol<'a> = dyn FnMut(&mut dyn FnMut(MulRow<'_>) -> lingbridge::Result<()>, &mut dyn FnMut(usize, usize)) -> lingbridge::Result<LareqaScores>
+    + 'a;
+
+/// Runs the protocol, writing the Mul run file on the way.
 fn run_protocol(
     set: &LareqaSet,
     ranker: &Ranker,
-    block: usize,
     run_path: &Path,
     tag: &str,
     depth: usize,
-    score_block: &mut dyn FnMut(std::ops::Range<usize>) -> lingbridge::Result<Vec<f32>>,
+    protocol: &mut Protocol<'_>,
 ) -> anyhow::Result<LareqaScores> {
     let file = std::fs::File::create(run_path).with_context(|| format!("creating {}", run_path.display()))?;
     let mut run = BufWriter::new(file);
     let pb = bar(set.questions.len(), &format!("ranking ({tag})"));
     let mut io_error = None;
-    let scores = evaluate_lareqa(
-        set,
-        ranker,
-        block,
-        score_block,
+    let scores = protocol(
         &mut |row| {
             let qid = &set.questions[row.question].id;
             for (rank, hit) in ranker.top_k(row.scores, depth).iter().enumerate() {
@@ -202,18 +203,8 @@ fn run_trec(args: &Args, corpus: Corpus, queries: Vec<Query>, qrels: Qrels) -> a
     let encode_seconds = t0.elapsed().as_secs_f64();
     let index = DenseIndex::new(&d_emb, doc_ids.clone())?;
     let t1 = Instant::now();
-    let dim = q_emb.dim;
-    let mut dense_run = Run::new();
-    for (block_start, block) in q_emb.data.chunks(args.block * dim).enumerate().map(|(i, b)| (i * args.block, b)) {
-        let rows = index.scores(&Embeddings { dim, data: block.to_vec() })?;
-        for (k, row) in rows.chunks(index.len()).enumerate() {
-            let hits = index.ranker().top_k(row, depth);
-            dense_run.insert(
-                queries[block_start + k].id.clone(),
-                hits.iter().map(|h| (doc_ids[h.doc].clone(), h.score as f64)).collect(),
-            );
-        }
-    }
+    let query_ids: Vec<String> = queries.iter().map(|q| q.id.clone()).collect();
+    let dense_run = dense_run(&index, &q_emb, &query_ids, depth, args.block)?;
     let rank_seconds = t1.elapsed().as_secs_f64();
     systems.push(trec_system(args, "dense", &qrels, dense_run, encode_seconds, rank_seconds)?);
 
@@ -245,9 +236,7 @@ fn trec_system(args: &Args, name: &str, qrels: &Qrels, run: Run, encode_seconds:
     let path = args.out.join(format!("run.{name}.trec"));
     std::fs::write(&path, lingbridge::eval::trec::write_run(&run, &format!("lingbridge-{name}"))?)
         .with_context(|| format!("writing {}", path.display()))?;
-    let e = evaluate(qrels, &run, &TREC_MEASURES)?;
-    let measures = TREC_MEASURES.iter().zip(&e.all).map(|(m, v)| (m.to_string(), *v)).collect();
-    let scores = SystemScores::Trec(TrecScores { queries: e.num_queries(), measures });
+    let scores = SystemScores::Trec(TrecScores::evaluate(qrels, &run)?);
     Ok(SystemReport { name: name.into(), scores, encode_seconds, rank_seconds })
 }
 
@@ -282,7 +271,6 @@ fn run_lareqa(args: &Args) -> anyhow::Result<EvalReport> {
     );
 
     let encoder = args.model.load()?;
-    let ranker = Ranker::new(set.candidates.iter().map(|c| c.id.clone()).collect())?;
     std::fs::write(args.out.join("qrels.mul.trec"), write_qrels(&lareqa_qrels(&set))?)?;
     let mut systems = Vec::new();
 
@@ -291,15 +279,14 @@ fn run_lareqa(args: &Args) -> anyhow::Result<EvalReport> {
     let t0 = Instant::now();
     let c_emb = embed_all(&encoder, &candidates, TextKind::Passage, "embedding candidates")?;
     let candidate_seconds = t0.elapsed().as_secs_f64();
-    let index = DenseIndex::new(&c_emb, set.candidates.iter().map(|c| c.id.clone()).collect())?;
+    let index = candidate_index(&set, &c_emb)?;
     let dense = |name: String, questions: &[String], run_file: String, extra_seconds: f64| -> anyhow::Result<SystemReport> {
         let t = Instant::now();
         let q_emb = embed_all(&encoder, questions, TextKind::Query, &format!("embedding questions ({name})"))?;
         let encode_seconds = extra_seconds + t.elapsed().as_secs_f64();
         let t = Instant::now();
-        let dim = q_emb.dim;
-        let scores = run_protocol(&set, &ranker, args.block, &args.out.join(run_file), &name, depth, &mut |r| {
-            index.scores(&Embeddings { dim, data: q_emb.data[r.start * dim..r.end * dim].to_vec() })
+        let scores = run_protocol(&set, index.ranker(), &args.out.join(run_file), &name, depth, &mut |on_row, progress| {
+            evaluate_dense(&set, &index, &q_emb, args.block, on_row, progress)
         })?;
         let rank_seconds = t.elapsed().as_secs_f64();
         eprintln!("{name}: encoded in {encode_seconds:.1} s; scored and ranked {} × {} in {rank_seconds:.2} s", set.questions.len(), set.candidates.len());
@@ -316,8 +303,8 @@ fn run_lareqa(args: &Args) -> anyhow::Result<EvalReport> {
         let docs = pieces(&encoder, &candidates)?;
         let queries = pieces(&encoder, &questions)?;
         let bm25 = Bm25Index::new(&docs, set.candidates.iter().map(|c| c.id.clone()).collect(), Bm25Params::default())?;
-        let scores = run_protocol(&set, &ranker, args.block, &args.out.join("run.bm25.mul.trec"), "bm25", depth, &mut |r| {
-            Ok(r.flat_map(|q| bm25.scores(&queries[q])).collect())
+        let scores = run_protocol(&set, bm25.ranker(), &args.out.join("run.bm25.mul.trec"), "bm25", depth, &mut |on_row, progress| {
+            evaluate_lareqa(&set, bm25.ranker(), args.block, &mut |r| Ok(r.flat_map(|q| bm25.scores(&queries[q])).collect()), on_row, progress)
         })?;
         let rank_seconds = t.elapsed().as_secs_f64();
         systems.push(SystemReport { name: "bm25".into(), scores: SystemScores::Lareqa(scores), encode_seconds: 0.0, rank_seconds });

@@ -4,6 +4,7 @@
 
 pub mod beir;
 pub mod bias;
+pub mod dense;
 pub mod lareqa;
 pub mod metrics;
 pub mod miracl;

@@ -41,6 +41,14 @@ pub struct TrecScores {
 /// The measures reported for ad hoc retrieval (BEIR's headline is nDCG@10).
 pub const TREC_MEASURES: [&str; 5] = ["ndcg_cut_10", "map", "recall_100", "recip_rank", "P_10"];
 
+impl TrecScores {
+    /// [`TREC_MEASURES`] of `run` against `qrels`, as trec_eval computes them over the judged queries.
+    pub fn evaluate(qrels: &crate::eval::metrics::Qrels, run: &crate::eval::metrics::Run) -> crate::Result<Self> {
+        let e = crate::eval::metrics::evaluate(qrels, run, &TREC_MEASURES)?;
+        Ok(Self { queries: e.num_queries(), measures: TREC_MEASURES.iter().zip(&e.all).map(|(m, v)| (m.to_string(), *v)).collect() })
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SystemReport {
     /// "dense" (the model) or "bm25".

@@ -4,8 +4,10 @@
 
 pub mod bm25;
 pub mod index;
+pub mod passages;
 pub mod rank;
 
 pub use bm25::{Bm25Index, Bm25Params};
 pub use index::DenseIndex;
+pub use passages::{PassageHit, PassageIndex};
 pub use rank::{Hit, Ranker};

@@ -1,33 +1,17 @@
-// The page end to end, as a visitor uses it: `lingbridge serve` serves www/, Debian's Chromium (driven by
+// The page's Inspect panel end to end: `lingbridge serve` serves www/, Debian's Chromium (driven by
 // playwright-core) loads it, types a text, and the embedding shown must equal Hugging Face's reference.
 // Also measures embeddings/s in the browser (printed, not asserted) and saves a screenshot to artifacts/.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { readFileSync, mkdirSync } from 'node:fs';
-import { chromium } from 'playwright-core';
+import { startServer, launchBrowser } from './harness.mjs';
 
-const BIN = process.env.LINGBRIDGE_BIN ?? 'target/debug/lingbridge';
 const reference = JSON.parse(readFileSync('tests/fixtures/tiny-xlmr-reference.json', 'utf8'));
 let server, baseUrl, browser;
 
 before(async () => {
-  server = spawn(BIN, ['serve', '--dir', 'www', '--host', '127.0.0.1', '--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
-  baseUrl = await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('server did not print its address within 30 s')), 30000);
-    let out = '';
-    server.stdout.on('data', (chunk) => {
-      out += chunk;
-      const m = out.match(/http:\/\/127\.0\.0\.1:\d+\//);
-      if (m) { clearTimeout(timer); resolve(m[0]); }
-    });
-    server.on('exit', (code) => reject(new Error(`server exited with ${code}`)));
-  });
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--no-sandbox', '--enable-unsafe-webgpu', '--disable-background-networking', '--disable-component-update',
-      '--disable-sync', '--no-first-run', '--disable-quic'],
-  });
+  ({ server, baseUrl } = await startServer());
+  browser = await launchBrowser();
 });
 
 after(async () => {
@@ -43,7 +27,7 @@ async function embedOnPage(page, s) {
   await page.waitForFunction((want) => {
     const el = document.getElementById('result');
     return el && !el.hidden && el.dataset.embedding && document.getElementById('ids').textContent === want;
-  }, s.ids.join(' '));
+  }, s.ids.join(' '), { timeout: 300000 });
   return JSON.parse(await page.getAttribute('#result', 'data-embedding'));
 }
 
@@ -58,7 +42,7 @@ test('the page embeds typed text like Hugging Face, without console errors', asy
   page.on('console', (m) => { if (m.type() === 'error') problems.push(m.text()); });
   page.on('pageerror', (e) => problems.push(String(e)));
   const t0 = Date.now();
-  await page.goto(baseUrl);
+  await page.goto(baseUrl + '?model=models/tiny-xlmr#inspect');
   await page.waitForSelector('body[data-ready="true"]', { timeout: 60000 });
   const loadMs = Date.now() - t0;
   assert.match(await page.textContent('#backend'), /CPU/);
@@ -84,7 +68,7 @@ test('the page embeds typed text like Hugging Face, without console errors', asy
 test('a missing model is explained on the page, not a blank screen', async () => {
   const page = await browser.newPage();
   await page.route('**/models/tiny-xlmr/tokenizer.json', (route) => route.fulfill({ status: 404, body: 'gone' }));
-  await page.goto(baseUrl);
+  await page.goto(baseUrl + '?model=models/tiny-xlmr#inspect');
   await page.waitForSelector('#error:not([hidden])', { timeout: 60000 });
   const text = await page.textContent('#error');
   assert.match(text, /tokenizer\.json/);
@@ -96,7 +80,7 @@ for (const [model, minCosine] of [['models/tiny-xlmr', 0.9999], ['models/tiny-xl
     const page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
     const problems = [];
     page.on('pageerror', (e) => problems.push(String(e)));
-    await page.goto(`${baseUrl}?backend=gpu&model=${encodeURIComponent(model)}`);
+    await page.goto(`${baseUrl}?backend=gpu&model=${encodeURIComponent(model)}#inspect`);
     await page.waitForSelector('body[data-ready="true"]', { timeout: 60000 });
     const badge = await page.getAttribute('#backend', 'data-backend');
     const title = await page.getAttribute('#backend', 'title');

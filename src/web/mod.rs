@@ -1,7 +1,14 @@
 //! The wasm-bindgen API the page's Web Worker calls (wasm32 only). Thin on purpose: it converts JS values
 //! to the core's types and back, and turns every error into a JS exception carrying the core's message.
 //!
-//! Loading and embedding return Promises: on the WebGPU backend the read-back of results is asynchronous.
+//! `Engine` loads a model and embeds text; `SearchIndex` (search.rs) and `LareqaEvaluation` (evaluation.rs) rank
+//! the vectors it returns. Loading and embedding return Promises: on the WebGPU backend the read-back of results is asynchronous.
+
+mod evaluation;
+mod search;
+
+pub use evaluation::{BeirEvaluation, LareqaEvaluation, LareqaRun};
+pub use search::SearchIndex;
 
 use std::rc::Rc;
 

@@ -1,0 +1,223 @@
+// The page with the real engine, as a visitor uses it: search in three languages, the built-in evaluation, the
+// bias view and a second visit from the cache. Every number the page shows is checked against the native CLI
+// (`lingbridge embed`, `lingbridge eval`) on the same model and data — once forced to the CPU and once on
+// WebGPU (SwiftShader in headless Chromium). Prints the timings the page measures; screenshots go to
+// artifacts/screenshots/ (git-ignored).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startServer, launchBrowser, newPage, catalogue, nativeEval, nativeEmbed, dataDir, runEvaluation } from './harness.mjs';
+
+let server, baseUrl, browser, scratch;
+const models = catalogue();
+const defaultModel = models.models.find((m) => m.id === models.default);
+const SHOTS = 'artifacts/screenshots';
+
+before(async () => {
+  ({ server, baseUrl } = await startServer());
+  browser = await launchBrowser();
+  scratch = mkdtempSync(join(tmpdir(), 'lingbridge-page-'));
+  mkdirSync(SHOTS, { recursive: true });
+});
+
+after(async () => {
+  await browser?.close();
+  server?.kill();
+  if (scratch) rmSync(scratch, { recursive: true, force: true });
+});
+
+async function openPage(context, query = '', { corpus = true } = {}) {
+  const page = await newPage(context);
+  const t0 = Date.now();
+  const open = new Set();
+  page.on('request', (r) => open.add(r.url()));
+  page.on('requestfinished', (r) => open.delete(r.url()));
+  page.on('requestfailed', (r) => open.delete(r.url()));
+  await page.goto(`${baseUrl}${query}`).catch((e) => { throw new Error(`${e.message.split('\n')[0]}; unfinished: ${[...open].join(', ')}`); });
+  await page.waitForSelector('body[data-ready="true"]', { timeout: 120000 });
+  if (corpus) await page.waitForSelector('#corpus-status[data-indexed="true"]', { timeout: 600000 });
+  page.readyMs = Date.now() - t0;
+  return page;
+}
+
+// trec_eval's order: score descending, then id descending.
+function rankNative(queryVec, passages, vectors, k) {
+  const scored = passages.map((p, i) => ({ id: p.id, lang: p.lang, score: vectors[i].reduce((s, x, j) => s + x * queryVec[j], 0) }));
+  scored.sort((a, b) => b.score - a.score || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
+  return scored.slice(0, k);
+}
+
+const QUERIES = [
+  ['de', 'Wo fließt der Nil ins Meer?'],
+  ['zh', '大熊猫吃什么？'],
+  ['ar', 'متى تفتح المكتبة؟'],
+];
+
+test('search in three languages ranks the built-in corpus as the native encoder does', async () => {
+  const context = await browser.newContext();
+  const page = await openPage(context, '?backend=cpu');
+  const passages = readFileSync('www/demo/corpus.jsonl', 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  const model = join('www', defaultModel.url);
+  const vectors = nativeEmbed(model, passages.map((p) => p.text), 'passage');
+  const queryVecs = nativeEmbed(model, QUERIES.map(([, q]) => q), 'query');
+  for (const [i, [lang, q]] of QUERIES.entries()) {
+    await page.fill('#query', q);
+    await page.press('#query', 'Enter');
+    await page.waitForSelector(`#results-area[data-query="${q}"]`, { timeout: 60000 });
+    assert.match(await page.textContent('#query-lang'), new RegExp(lang === 'de' ? 'German' : lang === 'zh' ? 'Chinese' : 'Arabic'));
+    const hits = await page.$$eval('#results li.hit', (els) => els.map((e) => ({ id: e.dataset.id, lang: e.dataset.lang, score: Number(e.dataset.score) })));
+    const want = rankNative(queryVecs[i], passages, vectors, hits.length);
+    assert.equal(hits.length, 10);
+    for (const [r, hit] of hits.entries()) {
+      assert.ok(Math.abs(hit.score - want[r].score) <= 1e-5, `${q}: rank ${r + 1}: page ${hit.id} ${hit.score}, native ${want[r].id} ${want[r].score}`);
+      // Ids may differ only where the native scores tie to within float noise.
+      if (hit.id !== want[r].id) {
+        const other = want.find((w) => w.id === hit.id);
+        assert.ok(other && Math.abs(other.score - want[r].score) <= 1e-5, `${q}: rank ${r + 1}: page ${hit.id}, native ${want[r].id}`);
+      }
+    }
+    await page.screenshot({ path: `${SHOTS}/page-search-${lang}.png`, fullPage: true });
+  }
+  // The language filter: only Greek and Thai passages.
+  const all = await page.$$eval('#lang-chips button[data-lang]', (els) => els.map((e) => e.dataset.lang));
+  for (const code of all.filter((l) => !['el', 'th'].includes(l))) await page.click(`#lang-chips button[data-lang="${code}"]`);
+  await page.waitForFunction(() => {
+    const hits = [...document.querySelectorAll('#results li.hit')];
+    return hits.length > 0 && hits.every((e) => ['el', 'th'].includes(e.dataset.lang));
+  });
+  const langs = await page.$$eval('#results li.hit', (els) => [...new Set(els.map((e) => e.dataset.lang))].sort());
+  assert.deepEqual(langs, ['el', 'th']);
+
+  // A visitor's own passages (TSV) join the index; a broken line is reported by number, not dropped silently.
+  await page.click('#chips-all');
+  const mine = 'my-1\tde\tDie Zugspitze ist mit 2962 Metern der höchste Berg Deutschlands.\n' +
+    'my-2\ten\tThe Zugspitze, at 2,962 metres, is the highest mountain in Germany.\n' +
+    'my-3\ten\ttoo\tmany\tcolumns\n';
+  await page.setInputFiles('#corpus-file', { name: 'mine.tsv', mimeType: 'text/tab-separated-values', buffer: Buffer.from(mine) });
+  await page.waitForSelector('#corpus-status[data-indexed="true"][data-count="509"]', { timeout: 120000 });
+  assert.match(await page.textContent('#corpus-report'), /line 3/);
+  // The passage's own words as the query: even a weak encoder must put it first.
+  const question = 'The Zugspitze, at 2,962 metres, is the highest mountain in Germany.';
+  await page.fill('#query', question);
+  await page.press('#query', 'Enter');
+  await page.waitForSelector(`#results-area[data-query="${question}"]`, { timeout: 60000 });
+  const top = await page.$$eval('#results li.hit', (els) => els.map((e) => e.dataset.id));
+  assert.equal(top[0], 'my-2', `the uploaded passage is not first: ${top}`);
+  await page.screenshot({ path: `${SHOTS}/page-search-own-passages.png`, fullPage: true });
+  assert.deepEqual(page.problems, []);
+  await context.close();
+});
+
+// Runs the evaluation of the chosen source on the page and returns the exported report and the seconds it took.
+async function evaluateOnPage(page) {
+  const secs = await runEvaluation(page);
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('#export-json')]);
+  const path = join(scratch, `report-${Date.now()}.json`);
+  await download.saveAs(path);
+  return { report: JSON.parse(readFileSync(path, 'utf8')), secs };
+}
+
+// Every number of the page's report against `lingbridge eval`'s (both are f64 means of the same ranks; the
+// embeddings differ only by float rounding between wasm and native, or WebGPU and CPU).
+// `tolerance` bounds the differences of means of AP, recall and shares; `rankTolerance` those of mean rank
+// distances (in ranks).
+function assertSameScores(page, native, tolerance, rankTolerance, what) {
+  let worst = 0;
+  const walk = (a, b, path) => {
+    if (typeof a === 'number') {
+      assert.equal(typeof b, 'number', `${what}: ${path} missing on the page`);
+      const d = Math.abs(a - b);
+      const rank = path.endsWith('rank_distance');
+      if (!rank) worst = Math.max(worst, d);
+      assert.ok(d <= (rank ? rankTolerance : tolerance), `${what}: ${path}: page ${b}, lingbridge eval ${a}`);
+    } else if (a && typeof a === 'object') {
+      for (const k of Object.keys(a)) walk(a[k], b?.[k], `${path}.${k}`);
+    } else {
+      assert.deepEqual(b, a, `${what}: ${path}`);
+    }
+  };
+  walk(native.systems[0].scores, page.systems[0].scores, 'scores');
+  assert.equal(page.questions, native.questions);
+  assert.equal(page.candidate_count, native.candidate_count);
+  return worst;
+}
+
+test('the built-in evaluation on the CPU equals lingbridge eval, and the bias view shows every language', async () => {
+  const context = await browser.newContext();
+  const page = await openPage(context, '?backend=cpu');
+  assert.equal(await page.getAttribute('#backend', 'data-backend'), 'cpu');
+  const { report, secs } = await evaluateOnPage(page);
+  const native = nativeEval(join('www', defaultModel.url), 'www/demo/eval', join(scratch, 'native-cpu'));
+  const worst = assertSameScores(report, native, 1e-4, 1e-3, 'CPU');
+  const mul = report.systems[0].scores.mul.map;
+  console.log(`# built-in evaluation on the page (CPU, ${defaultModel.id}): ${secs.toFixed(1)} s; Mul mAP ${mul.toFixed(4)}; largest difference from lingbridge eval ${worst.toExponential(2)}`);
+  await page.screenshot({ path: `${SHOTS}/page-evaluate-cpu.png`, fullPage: true });
+
+  await page.click('#tab-bias');
+  await page.waitForSelector('#bias-strips svg g.point', { timeout: 60000 });
+  const points = await page.$$eval('#bias-strips section[data-slot="A"] g.point', (els) => els.map((e) => ({ lang: e.dataset.label, rank: Number(e.dataset.rank) })));
+  assert.deepEqual(points.map((p) => p.lang).sort(), [...report.systems[0].scores.languages].sort());
+  assert.ok(points.every((p) => Number.isInteger(p.rank) && p.rank >= 1 && p.rank <= report.candidate_count), JSON.stringify(points));
+  const ranks = points.map((p) => p.rank);
+  const shown = Number(await page.getAttribute('#bias-strips section[data-slot="A"] .rd strong', 'data-value'));
+  assert.equal(shown, Math.max(...ranks) - Math.min(...ranks));
+  await page.screenshot({ path: `${SHOTS}/page-bias-cpu.png`, fullPage: true });
+  assert.deepEqual(page.problems, []);
+  await context.close();
+});
+
+test('a BEIR folder (SciFact) evaluated on the page equals lingbridge eval', async (t) => {
+  const dir = dataDir('beir-scifact');
+  if (!dir) return t.skip('beir-scifact not found (scripts/fetch-data.sh downloads it)');
+  const context = await browser.newContext();
+  const page = await openPage(context, '?backend=cpu#evaluate', { corpus: false });
+  await page.check('input[name="eval-source"][value="beir"]');
+  await page.setInputFiles('#eval-beir-files', [join(dir, 'corpus.jsonl.gz'), join(dir, 'queries.jsonl'), join(dir, 'qrels', 'test.tsv')]);
+  const { report, secs } = await evaluateOnPage(page);
+  const native = nativeEval(join('www', defaultModel.url), `beir:${dir}`, join(scratch, 'native-beir'));
+  assert.equal(report.systems[0].scores.protocol, 'trec');
+  const worst = assertSameScores(report, native, 1e-4, 0, 'BEIR');
+  const ndcg = report.systems[0].scores.measures.find(([m]) => m === 'ndcg_cut_10')[1];
+  console.log(`# SciFact on the page (CPU, ${defaultModel.id}): ${secs.toFixed(1)} s for ${report.candidate_count} documents and ${report.questions} queries; nDCG@10 ${ndcg.toFixed(4)}; largest difference from lingbridge eval ${worst.toExponential(2)}`);
+  await page.screenshot({ path: `${SHOTS}/page-evaluate-beir.png`, fullPage: true });
+  assert.deepEqual(page.problems, []);
+  await context.close();
+});
+
+test('the built-in evaluation on WebGPU equals lingbridge eval', async () => {
+  const context = await browser.newContext();
+  // The test fixture keeps SwiftShader's run short; the parity of bigger models is the GPU suites' job.
+  const page = await openPage(context, '?backend=gpu&model=models/tiny-xlmr#evaluate', { corpus: false });
+  const badge = await page.getAttribute('#backend', 'data-backend');
+  if (badge !== 'gpu') {
+    assert.notEqual(process.env.CI, 'true', `CI's Chromium has WebGPU, but the page fell back: ${await page.getAttribute('#backend', 'title')}`);
+    return;
+  }
+  const { report, secs } = await evaluateOnPage(page);
+  assert.equal(await page.getAttribute('#backend', 'data-backend'), 'gpu', 'the evaluation fell back to the CPU');
+  const native = nativeEval('www/models/tiny-xlmr', 'www/demo/eval', join(scratch, 'native-gpu'));
+  // tiny-xlmr is random: its scores crowd within 1e-3 of each other, so GPU rounding (≤ 3e-7 in the vectors)
+  // can swap near-ties; a swap moves one question's AP (the means by well under 1e-3) and its rank distance
+  // by a rank or two (a language's mean over 64 questions by a few hundredths).
+  const worst = assertSameScores(report, native, 2e-3, 0.5, 'WebGPU');
+  console.log(`# built-in evaluation on the page (WebGPU ${await page.textContent('#backend')}, tiny-xlmr): ${secs.toFixed(1)} s; largest difference from lingbridge eval ${worst.toExponential(2)}`);
+  await page.screenshot({ path: `${SHOTS}/page-evaluate-webgpu.png`, fullPage: true });
+  assert.deepEqual(page.problems, []);
+  await context.close();
+});
+
+test('a second visit loads the model from the cache, without the network', async () => {
+  const context = await browser.newContext();
+  const first = await openPage(context, '?backend=cpu');
+  const firstMs = first.readyMs;
+  await first.close();
+  const modelRequests = [];
+  context.on('request', (r) => { if (r.url().includes('/models/') && !r.url().endsWith('index.json')) modelRequests.push(r.url()); });
+  const second = await openPage(context, '?backend=cpu');
+  assert.deepEqual(modelRequests, [], 'model files were downloaded again');
+  console.log(`# page ready (model loaded, warm-up, ${await second.getAttribute('#corpus-status', 'data-count')} passages indexed): first visit ${firstMs} ms, second visit from the cache ${second.readyMs} ms; ${await second.textContent('#corpus-status')}`);
+  assert.deepEqual(second.problems, []);
+  await context.close();
+});
