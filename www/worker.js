@@ -21,6 +21,14 @@ function emptySlot() {
   return { engine: null, name: '', index: null, passages: [], run: null };
 }
 
+// Frees a slot's wasm objects and sets it to `fields` (the index and results belong to the old model's vectors).
+function resetSlot(slot, fields = {}) {
+  slot.engine?.free();
+  slot.index?.free();
+  slot.run?.free();
+  Object.assign(slot, emptySlot(), fields);
+}
+
 function slotOf(name) {
   const slot = slots[name ?? 'A'];
   if (!slot) throw new Error(`unknown model slot ${name}`);
@@ -117,6 +125,11 @@ async function downloadModel(url, version, report) {
   return { files, bytes: received, cached: allCached };
 }
 
+// The bias view's requests: per-question rankings exist for multilingual sets only.
+function requireLareqa() {
+  if (evaluation?.kind === 'beir') throw new Error('the bias view needs a multilingual (LAReQA) set; a BEIR set is monolingual');
+}
+
 // A new evaluation set: the old one and every model's results on it go.
 function replaceEvaluation(next) {
   evaluation?.set.free();
@@ -124,13 +137,17 @@ function replaceEvaluation(next) {
   evaluation = next;
 }
 
-async function embedAll(engine, texts, kind, report) {
-  const out = new Float32Array(texts.length * engine.dim);
+// Embeds `texts` CHUNK at a time, handing each chunk's vectors to `onChunk(start, vectors)` and reporting progress.
+async function embedChunks(engine, texts, kind, report, onChunk) {
   for (let start = 0; start < texts.length; start += CHUNK) {
-    const part = await engine.embed(texts.slice(start, start + CHUNK), kind);
-    out.set(part, start * engine.dim);
+    onChunk(start, await engine.embed(texts.slice(start, start + CHUNK), kind));
     report(Math.min(start + CHUNK, texts.length), texts.length);
   }
+}
+
+async function embedAll(engine, texts, kind, report) {
+  const out = new Float32Array(texts.length * engine.dim);
+  await embedChunks(engine, texts, kind, report, (start, vectors) => out.set(vectors, start * engine.dim));
   return out;
 }
 
@@ -155,22 +172,14 @@ const handlers = {
       throw new Error('no model given: choose a built-in model, pick its files, or give a URL');
     }
     const engine = await Engine.create(files, name, undefined, backend);
-    // The slot's index and evaluation belong to the previous model's vectors.
-    slot.engine?.free();
-    slot.index?.free();
-    slot.run?.free();
-    Object.assign(slot, emptySlot(), { engine, name });
+    resetSlot(slot, { engine, name });
     // Warm-up pass: the first call pays for allocation and pipeline compilation; visitors should not.
     await engine.embed(['warm-up'], 'query');
     return { info: JSON.parse(engine.info()), backend: backendOf(engine), loadMs: performance.now() - t0, bytes, cached };
   },
 
   async unload({ slot: slotName }) {
-    const slot = slotOf(slotName);
-    slot.engine?.free();
-    slot.index?.free();
-    slot.run?.free();
-    Object.assign(slot, emptySlot());
+    resetSlot(slotOf(slotName));
     return {};
   },
 
@@ -182,15 +191,13 @@ const handlers = {
       slot.index = new SearchIndex(slot.engine.dim);
       slot.passages = [];
     }
-    const report = progressReporter(id, 'index', 'passages');
     const t0 = performance.now();
-    for (let start = 0; start < passages.length; start += CHUNK) {
+    // Added chunk by chunk, so a repeated id stops the indexing where it occurs.
+    await embedChunks(slot.engine, passages.map((p) => p.text), 'passage', progressReporter(id, 'index', 'passages'), (start, vectors) => {
       const part = passages.slice(start, start + CHUNK);
-      const vectors = await slot.engine.embed(part.map((p) => p.text), 'passage');
       slot.index.add(part.map((p) => String(p.id)), part.map((p) => p.lang || 'und'), vectors);
       slot.passages.push(...part);
-      report(Math.min(start + CHUNK, passages.length), passages.length);
-    }
+    });
     const secs = (performance.now() - t0) / 1000;
     return {
       count: slot.index.length,
@@ -235,14 +242,7 @@ const handlers = {
       files = {};
       for (const lang of langs) {
         const fileUrl = `${url.replace(/\/$/, '')}/${lang}.json`;
-        let res;
-        try {
-          res = await fetch(fileUrl);
-        } catch (err) {
-          throw new Error(`${fileUrl}: download failed (${err.message})`);
-        }
-        if (!res.ok) throw new Error(`${fileUrl}: download failed (HTTP ${res.status})`);
-        files[`${lang}.json`] = new Uint8Array(await res.arrayBuffer());
+        files[`${lang}.json`] = (await fetchBytes(fileUrl, { required: true, onBytes: () => {}, cache: null })).bytes;
       }
     }
     if (!files || !Object.keys(files).length) throw new Error('no evaluation files given');
@@ -255,36 +255,36 @@ const handlers = {
     const slot = engineOf(slotName);
     if (!evaluation) throw new Error('load an evaluation set first');
     const t0 = performance.now();
-    if (evaluation.kind === 'beir') {
-      const documents = await embedAll(slot.engine, evaluation.set.documentTexts(), 'passage',
-        progressReporter(id, 'candidates', 'candidates'));
-      const queries = await embedAll(slot.engine, evaluation.set.queryTexts(), 'query', progressReporter(id, 'questions', 'questions'));
-      const encodeSeconds = (performance.now() - t0) / 1000;
-      const report = JSON.parse(evaluation.set.score(queries, documents, slot.engine.dim, name ?? slot.name, encodeSeconds));
-      return { report, secs: (performance.now() - t0) / 1000, backend: backendOf(slot.engine) };
-    }
-    const candidates = await embedAll(slot.engine, evaluation.set.candidateTexts(), 'passage',
+    const set = evaluation.set;
+    const beir = evaluation.kind === 'beir';
+    const candidates = await embedAll(slot.engine, beir ? set.documentTexts() : set.candidateTexts(), 'passage',
       progressReporter(id, 'candidates', 'candidates'));
-    const questions = await embedAll(slot.engine, evaluation.set.questionTexts(), 'query',
+    const questions = await embedAll(slot.engine, beir ? set.queryTexts() : set.questionTexts(), 'query',
       progressReporter(id, 'questions', 'questions'));
     const encodeSeconds = (performance.now() - t0) / 1000;
-    const rank = progressReporter(id, 'rank', 'questions');
-    const run = evaluation.set.score(questions, candidates, slot.engine.dim, name ?? slot.name, encodeSeconds,
-      (done, total) => rank(done, total));
-    slot.run?.free();
-    slot.run = run;
-    return { report: JSON.parse(run.report()), secs: (performance.now() - t0) / 1000, backend: backendOf(slot.engine) };
+    const model = name ?? slot.name;
+    let report;
+    if (beir) {
+      report = JSON.parse(set.score(questions, candidates, slot.engine.dim, model, encodeSeconds));
+    } else {
+      const rank = progressReporter(id, 'rank', 'questions');
+      const run = set.score(questions, candidates, slot.engine.dim, model, encodeSeconds, (done, total) => rank(done, total));
+      slot.run?.free();
+      slot.run = run;
+      report = JSON.parse(run.report());
+    }
+    return { report, secs: (performance.now() - t0) / 1000, backend: backendOf(slot.engine) };
   },
 
   async evalQuestions({ lang }) {
     if (!evaluation) throw new Error('load an evaluation set first');
-    if (evaluation.kind !== 'lareqa') throw new Error('the bias view needs a multilingual (LAReQA) set; a BEIR set is monolingual');
+    requireLareqa();
     return { questions: JSON.parse(evaluation.set.questions(lang || undefined)) };
   },
 
   async evalQuestion({ slot: slotName = 'A', index, k = 10 }) {
     const slot = slotOf(slotName);
-    if (evaluation?.kind === 'beir') throw new Error('the bias view needs a multilingual (LAReQA) set; a BEIR set is monolingual');
+    requireLareqa();
     if (!slot.run) throw new Error('run the evaluation with this model first');
     return JSON.parse(slot.run.question(index, k));
   },

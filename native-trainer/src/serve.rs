@@ -47,6 +47,8 @@ fn serve(listener: TcpListener, root: Arc<PathBuf>) {
     }
 }
 
+const TEXT: &str = "text/plain; charset=utf-8";
+
 /// Largest request head accepted (the page sends a few hundred bytes).
 const MAX_HEAD: usize = 16 * 1024;
 
@@ -61,14 +63,14 @@ fn handle(root: &Path, mut stream: TcpStream) -> std::io::Result<()> {
         }
         head.extend_from_slice(&chunk[..n]);
         if head.len() > MAX_HEAD {
-            return write_response(&mut stream, 431, "text/plain; charset=utf-8", b"request head too large", true);
+            return write_response(&mut stream, 431, TEXT, b"request head too large", true);
         }
     }
     let head = String::from_utf8_lossy(&head);
     let mut request_line = head.lines().next().unwrap_or_default().split(' ');
     let (method, target) = (request_line.next().unwrap_or_default(), request_line.next().unwrap_or("/"));
     if method != "GET" && method != "HEAD" {
-        return write_response(&mut stream, 405, "text/plain; charset=utf-8", b"only GET and HEAD", true);
+        return write_response(&mut stream, 405, TEXT, b"only GET and HEAD", true);
     }
     let (status, content_type, body) = respond(root, target);
     write_response(&mut stream, status, content_type, &body, method == "GET")
@@ -79,7 +81,8 @@ fn write_response(stream: &mut TcpStream, status: u16, content_type: &str, body:
         200 => "OK",
         404 => "Not Found",
         405 => "Method Not Allowed",
-        _ => "Request Header Fields Too Large",
+        431 => "Request Header Fields Too Large",
+        _ => "Error",
     };
     // Always revalidate: the page and wasm change between builds; the page caches models itself.
     let head = format!(
@@ -95,7 +98,7 @@ fn write_response(stream: &mut TcpStream, status: u16, content_type: &str, body:
 
 fn respond(root: &Path, url: &str) -> (u16, &'static str, Vec<u8>) {
     let path = url.split(['?', '#']).next().unwrap_or("/");
-    let not_found = (404, "text/plain; charset=utf-8", b"not found".to_vec());
+    let not_found = (404, TEXT, b"not found".to_vec());
     let Some(file) = resolve(root, path) else { return not_found };
     match std::fs::read(&file) {
         Ok(bytes) => (200, mime(&file), bytes),
@@ -147,7 +150,7 @@ fn mime(path: &Path) -> &'static str {
         "css" => "text/css; charset=utf-8",
         "svg" => "image/svg+xml",
         "png" => "image/png",
-        "txt" | "md" => "text/plain; charset=utf-8",
+        "txt" | "md" => TEXT,
         _ => "application/octet-stream",
     }
 }

@@ -115,14 +115,13 @@ pub fn dense_run(index: &DenseIndex, queries: &Embeddings, query_ids: &[String],
     if queries.len() != query_ids.len() {
         return Err(Error::input(format!("{} query vectors for {} queries", queries.len(), query_ids.len())));
     }
-    let dim = queries.dim;
+    let (dim, block) = (queries.dim, block.max(1));
     let mut run = Run::new();
-    for (b, chunk) in queries.data.chunks(block.max(1) * dim.max(1)).enumerate() {
+    for (ids, chunk) in query_ids.chunks(block).zip(queries.data.chunks(block * dim.max(1))) {
         let rows = index.scores(&Embeddings { dim, data: chunk.to_vec() })?;
-        for (k, row) in rows.chunks(index.len()).enumerate() {
+        for (id, row) in ids.iter().zip(rows.chunks(index.len())) {
             let hits = index.ranker().top_k(row, depth);
-            let docs = hits.iter().map(|h| (index.doc_id(h.doc).to_string(), h.score as f64)).collect();
-            run.insert(query_ids[b * block.max(1) + k].clone(), docs);
+            run.insert(id.clone(), hits.iter().map(|h| (index.doc_id(h.doc).to_string(), h.score as f64)).collect());
         }
     }
     Ok(run)

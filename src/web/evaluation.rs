@@ -6,12 +6,33 @@ use std::rc::Rc;
 
 use wasm_bindgen::prelude::*;
 
-use super::js_err;
+use super::{file_entries, js_err};
 use crate::encode::Embeddings;
 use crate::eval::dense::{candidate_index, evaluate_dense, question_ranking};
 use crate::eval::lareqa::{CandidateText, LareqaSet};
 use crate::eval::report::{EvalReport, SystemReport, SystemScores};
 use crate::search::DenseIndex;
+
+/// Time spent embedding (by the worker) and scoring + ranking (here).
+struct Seconds {
+    encode: f64,
+    rank: f64,
+}
+
+/// The one-system report `lingbridge eval` writes, for the model's dense run on the page (no baseline, no
+/// perturbation; the seed is the CLI's default, recorded as it records it).
+fn dense_report(model: String, dataset: &str, candidates: &str, questions: usize, candidate_count: usize, scores: SystemScores, seconds: Seconds) -> EvalReport {
+    EvalReport {
+        model,
+        dataset: dataset.to_string(),
+        candidates: candidates.into(),
+        perturbation: None,
+        seed: 13,
+        questions,
+        candidate_count,
+        systems: vec![SystemReport { name: "dense".into(), scores, encode_seconds: seconds.encode, rank_seconds: seconds.rank }],
+    }
+}
 
 /// A loaded XQuAD-R / MLQA-R-style set.
 #[wasm_bindgen]
@@ -30,18 +51,12 @@ impl LareqaEvaluation {
     #[wasm_bindgen(js_name = fromFiles)]
     pub fn from_files(files: js_sys::Object, name: String) -> Result<LareqaEvaluation, JsError> {
         let mut entries: Vec<(String, String, Vec<u8>)> = Vec::new();
-        for entry in js_sys::Object::entries(&files).iter() {
-            let pair = js_sys::Array::from(&entry);
-            let file = pair.get(0).as_string().ok_or_else(|| JsError::new("file names must be strings"))?;
-            let value = pair.get(1);
-            if !value.is_instance_of::<js_sys::Uint8Array>() {
-                return Err(JsError::new(&format!("{file}: expected a Uint8Array of the file's bytes")));
-            }
+        for (file, bytes) in file_entries(&files)? {
             let base = file.rsplit('/').next().unwrap_or(&file);
             let lang = base.strip_suffix(".json").filter(|l| !l.is_empty() && !l.contains('.')).ok_or_else(|| {
                 JsError::new(&format!("{file}: LAReQA files are named by language, like en.json or zh.json"))
             })?;
-            entries.push((lang.to_string(), file.clone(), js_sys::Uint8Array::new(&value).to_vec()));
+            entries.push((lang.to_string(), file.clone(), bytes));
         }
         if entries.is_empty() {
             return Err(JsError::new("no language files given"));
@@ -115,21 +130,9 @@ impl LareqaEvaluation {
             }
         })
         .map_err(js_err)?;
-        let report = EvalReport {
-            model,
-            dataset: self.name.clone(),
-            candidates: "sentence".into(),
-            perturbation: None,
-            seed: 13,
-            questions: self.set.questions.len(),
-            candidate_count: self.set.candidates.len(),
-            systems: vec![SystemReport {
-                name: "dense".into(),
-                scores: SystemScores::Lareqa(scores),
-                encode_seconds,
-                rank_seconds: (js_sys::Date::now() - t0) / 1000.0,
-            }],
-        };
+        let seconds = Seconds { encode: encode_seconds, rank: (js_sys::Date::now() - t0) / 1000.0 };
+        let (questions, candidates) = (self.set.questions.len(), self.set.candidates.len());
+        let report = dense_report(model, &self.name, "sentence", questions, candidates, SystemScores::Lareqa(scores), seconds);
         Ok(LareqaRun { set: self.set.clone(), questions: q_emb, index, report })
     }
 }
@@ -260,21 +263,9 @@ impl BeirEvaluation {
         let query_ids: Vec<String> = self.queries.iter().map(|q| q.id.clone()).collect();
         let run = crate::eval::dense::dense_run(&index, &Embeddings { dim, data: queries }, &query_ids, RUN_DEPTH, BLOCK).map_err(js_err)?;
         let scores = crate::eval::report::TrecScores::evaluate(&self.qrels, &run).map_err(js_err)?;
-        let report = EvalReport {
-            model,
-            dataset: self.name.clone(),
-            candidates: "title+text".into(),
-            perturbation: None,
-            seed: 13,
-            questions: self.queries.len(),
-            candidate_count: self.documents.len(),
-            systems: vec![SystemReport {
-                name: "dense".into(),
-                scores: SystemScores::Trec(scores),
-                encode_seconds,
-                rank_seconds: (js_sys::Date::now() - t0) / 1000.0,
-            }],
-        };
+        let seconds = Seconds { encode: encode_seconds, rank: (js_sys::Date::now() - t0) / 1000.0 };
+        let (queries, documents) = (self.queries.len(), self.documents.len());
+        let report = dense_report(model, &self.name, "title+text", queries, documents, SystemScores::Trec(scores), seconds);
         Ok(serde_json::to_string(&report).unwrap_or_default())
     }
 }

@@ -28,16 +28,26 @@ pub struct Engine {
     encoder: Rc<Encoder>,
 }
 
+/// The `{name: Uint8Array}` object the worker passes for a set of files, as (name, bytes) pairs.
+fn file_entries(files: &js_sys::Object) -> Result<Vec<(String, Vec<u8>)>, JsError> {
+    js_sys::Object::entries(files)
+        .iter()
+        .map(|entry| {
+            let pair = js_sys::Array::from(&entry);
+            let name = pair.get(0).as_string().ok_or_else(|| JsError::new("file names must be strings"))?;
+            let value = pair.get(1);
+            if !value.is_instance_of::<js_sys::Uint8Array>() {
+                return Err(JsError::new(&format!("{name}: expected a Uint8Array of the file's bytes")));
+            }
+            Ok((name, js_sys::Uint8Array::new(&value).to_vec()))
+        })
+        .collect()
+}
+
 fn model_files(files: &js_sys::Object, source: Option<String>) -> Result<ModelFiles, JsError> {
     let mut model = ModelFiles::new(source.unwrap_or_else(|| "model".into()));
-    for entry in js_sys::Object::entries(files).iter() {
-        let pair = js_sys::Array::from(&entry);
-        let name = pair.get(0).as_string().ok_or_else(|| JsError::new("file names must be strings"))?;
-        let value = pair.get(1);
-        if !value.is_instance_of::<js_sys::Uint8Array>() {
-            return Err(JsError::new(&format!("{name}: expected a Uint8Array of the file's bytes")));
-        }
-        model.insert(name, js_sys::Uint8Array::new(&value).to_vec());
+    for (name, bytes) in file_entries(files)? {
+        model.insert(name, bytes);
     }
     Ok(model)
 }
