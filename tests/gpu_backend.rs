@@ -5,7 +5,8 @@
 //!   word table on the device and gathered on the host (the path for vocabularies beyond one binding);
 //! - top-10 rankings of a small multilingual set agree between the backends;
 //! - a lost device falls back to the CPU with the same embeddings and says why; `auto` skips software adapters;
-//! - bad batches are errors, not panics.
+//! - bad batches are errors, not panics;
+//! - the tiny BERT fixtures (mean, max, and LaBSE's CLS → Dense(tanh) → Normalize head) and their q8_0 GGUF files.
 
 mod common;
 
@@ -262,6 +263,54 @@ everywhere_async! {
             assert!(err.contains("limit"), "{err}");
             // Input errors leave the GPU in charge.
             assert_eq!(gpu.backend_name(), "gpu");
+        }
+    }
+
+    async fn bert_fixtures_on_the_gpu_match_the_cpu_and_survive_q8_0() {
+        // BERT's position numbering and the sentence head (max pooling; CLS → Dense(tanh) → normalise) on the GPU,
+        // in padded batches of 5; then the q8_0 GGUF file (Dense weights carried as f32 tensors) against f32.
+        let max = common::tiny_bert_wordpiece().with("1_Pooling/config.json", br#"{"pooling_mode": "max"}"#.to_vec());
+        let fixtures = [("wordpiece", common::tiny_bert_wordpiece()), ("wordpiece max", max), ("labse", common::tiny_labse())];
+        let opts = EncoderOptions { prefixes: Some(Prefixes::none()), batch_size: 5, ..EncoderOptions::default() };
+        for (name, files) in fixtures {
+            // The browser checks the Dense path only (SwiftShader is slow, CI time short).
+            if cfg!(target_arch = "wasm32") && name != "labse" {
+                continue;
+            }
+            let texts: Vec<String> = if name == "labse" { common::labse_reference() } else { common::bert_wordpiece_reference() }
+                .sentences
+                .into_iter()
+                .map(|s| s.text)
+                .collect();
+            let cpu = Encoder::load(&files, &opts).unwrap();
+            let want = cpu.embed(&texts, TextKind::Passage).unwrap();
+            let q8 = lingbridge::model::gguf::write(&files, QuantScheme::Q8_0).unwrap();
+            let dense: Vec<_> = q8.tensors.iter().filter(|t| t.name.starts_with("dense.")).map(|t| (t.name.as_str(), t.scheme)).collect();
+            let want_dense: &[_] = if name == "labse" { &[("dense.0.weight", QuantScheme::F32), ("dense.0.bias", QuantScheme::F32)] } else { &[] };
+            assert_eq!(dense, want_dense, "{name}: the GGUF carries the Dense layers in f32");
+            let q8_files = ModelFiles::new(format!("tiny-{name}.q8_0.gguf")).with("model.gguf", q8.bytes);
+            let q8_cpu = Encoder::load(&q8_files, &opts).unwrap();
+            assert_eq!((q8_cpu.dim(), q8_cpu.pooling(), q8_cpu.head().dense.len()), (cpu.dim(), cpu.pooling(), cpu.head().dense.len()));
+            let q8_want = q8_cpu.embed(&texts, TextKind::Passage).unwrap();
+            let (q8_worst, _) = compare(&q8_want.data, &want.data, want.dim, 0.995, &format!("{name} q8_0 CPU vs f32"));
+            eprintln!("{name}: q8_0 on the CPU, min cosine {q8_worst:.6} vs f32");
+            for adapter in common::gpu::adapters("bert fixtures").await {
+                let gpu = gpu_on(&files, &opts, &adapter).await;
+                let got = gpu.embed_async(&texts, TextKind::Passage).await.unwrap();
+                assert_eq!((got.len(), got.dim), (want.len(), want.dim));
+                let (worst, diff) = compare(&got.data, &want.data, want.dim, 0.9999, &format!("{name} GPU vs CPU"));
+                // Max pooling adds nothing to the quantized path (lavapipe's pipeline builds are the slow part).
+                if name == "wordpiece max" {
+                    eprintln!("{name} on the GPU: min cosine {worst:.9} (max abs diff {diff:.2e}) vs CPU");
+                    continue;
+                }
+                let q8_gpu = gpu_on(&q8_files, &opts, &adapter).await;
+                let q8_got = q8_gpu.embed_async(&texts, TextKind::Passage).await.unwrap();
+                let (vs_f32, _) = compare(&q8_got.data, &want.data, want.dim, 0.995, &format!("{name} q8_0 GPU vs f32"));
+                let (vs_cpu, _) = compare(&q8_got.data, &q8_want.data, want.dim, 0.9999, &format!("{name} q8_0 GPU vs CPU"));
+                assert_eq!((gpu.backend_info().fallback, q8_gpu.backend_info().fallback), (None, None), "still on the GPU");
+                eprintln!("{name} on the GPU: min cosine {worst:.9} (max abs diff {diff:.2e}) vs CPU; q8_0 {vs_f32:.6} vs f32, {vs_cpu:.9} vs the CPU on the same file");
+            }
         }
     }
 }

@@ -10,7 +10,7 @@ mod common;
 
 use lingbridge::encode::gpu::ops::*;
 use lingbridge::encode::gpu::{self, GpuContext, Needs, Pipelines};
-use lingbridge::model::Pooling;
+use lingbridge::model::{DenseActivation, Family, PoolingMode};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
@@ -75,9 +75,17 @@ fn every_kernel_compiles_without_validation_errors() {
         AddLayerNorm { rows: 1, cols: 1, eps: 1e-5 }.key(),
         Attention::packed(1, 512, 12, 64).key(),
         Attention::packed(1, 3, 2, 5).key(),
-        TokenEmbeddings { batch: 1, seq: 1, hidden: 1, vocab: 1, positions: 3, pad_id: 1, eps: 1e-5 }.key(),
-        Pool { batch: 1, seq: 1, hidden: 1, pooling: Pooling::Mean }.key(),
+        TokenEmbeddings { batch: 1, seq: 1, hidden: 1, vocab: 1, positions: 3, pad_id: 1, numbering: Family::XlmRoberta.positions(1), eps: 1e-5 }.key(),
     ];
+    // Every specialisation of pool (mode × normalise) and dense (activation × normalise).
+    let modes = [PoolingMode::Mean, PoolingMode::Cls, PoolingMode::Max];
+    let keys: Vec<_> = keys
+        .into_iter()
+        .chain(modes.iter().flat_map(|&pooling| [false, true].map(|normalize| Pool { batch: 1, seq: 1, hidden: 1, pooling, normalize }.key())))
+        .chain([DenseActivation::Identity, DenseActivation::Tanh].iter().flat_map(|&activation| {
+            [false, true].map(|normalize| Dense { batch: 1, inp: 1, out: 1, activation, normalize }.key())
+        }))
+        .collect();
     for p in devices("compile") {
         for key in &keys {
             pollster::block_on(p.compile_checked(key)).unwrap_or_else(|e| panic!("{}: {e}", p.ctx.adapter));
@@ -260,9 +268,12 @@ fn embeddings_match_cpu() {
         let mut worst = 0f64;
         // hidden 1, 7, 33, 300 (> 256 threads); seq 1, 5, 70 (longer than the workgroup, so the position count
         // spans several strides).
-        for &(batch, seq, hidden) in &[(1usize, 1usize, 1usize), (2, 5, 7), (3, 70, 33), (2, 9, 300)] {
+        // Both families' numberings (XLM-R from pad + 1, BERT from 0).
+        let cases = [(1usize, 1usize, 1usize, Family::XlmRoberta), (2, 5, 7, Family::Bert), (3, 70, 33, Family::XlmRoberta), (3, 70, 33, Family::Bert), (2, 9, 300, Family::XlmRoberta)];
+        for &(batch, seq, hidden, family) in &cases {
             let vocab = 50;
-            let shape = TokenEmbeddings { batch, seq, hidden, vocab, positions: seq + pad as usize + 2, pad_id: pad, eps: 1e-5 };
+            let numbering = family.positions(pad);
+            let shape = TokenEmbeddings { batch, seq, hidden, vocab, positions: seq + pad as usize + 2, pad_id: pad, numbering, eps: 1e-5 };
             // Random ids with pads sprinkled in the middle as well as at the end (positions skip every pad).
             let mut ids: Vec<u32> = (0..batch * seq).map(|_| r.random_range(0..vocab as u32)).collect();
             for (i, id) in ids.iter_mut().enumerate() {
@@ -295,10 +306,15 @@ fn embeddings_match_cpu() {
 }
 
 #[test]
-fn xlmr_positions_skip_padding() {
-    // transformers: cumsum(ids != pad) * (ids != pad) + pad.
-    assert_eq!(cpu_position_ids(&[0, 5, 1, 7, 2, 1, 1], 7, 1), vec![2, 3, 1, 4, 5, 1, 1]);
-    assert_eq!(cpu_position_ids(&[0, 5, 1, 1, 9, 1], 3, 1), vec![2, 3, 1, 1, 2, 1]);
+fn positions_follow_the_family() {
+    // XLM-R, transformers: cumsum(ids != pad) * (ids != pad) + pad.
+    let xlmr = Family::XlmRoberta.positions(1);
+    assert_eq!(xlmr.ids(&[0, 5, 1, 7, 2, 1, 1], 7, 1), vec![2, 3, 1, 4, 5, 1, 1]);
+    assert_eq!(xlmr.ids(&[0, 5, 1, 1, 9, 1], 3, 1), vec![2, 3, 1, 1, 2, 1]);
+    // BERT, transformers: arange(seq) for real tokens (right padding is masked; we give it row 0).
+    let bert = Family::Bert.positions(0);
+    assert_eq!(bert.ids(&[101, 7, 102, 0, 101, 102, 0, 0], 4, 0), vec![0, 1, 2, 0, 0, 1, 0, 0]);
+    assert_eq!(Family::Bert.positions(1).ids(&[0, 5, 2, 1], 4, 1), vec![0, 1, 2, 0]);
 }
 
 #[test]
@@ -309,21 +325,67 @@ fn pool_matches_cpu() {
         for &(batch, seq, hidden, lens) in
             &[(1usize, 1usize, 1usize, &[1usize][..]), (3, 5, 7, &[5, 2, 0]), (2, 33, 300, &[33, 17]), (4, 9, 768, &[1, 9, 4, 8])]
         {
-            for pooling in [Pooling::Mean, Pooling::Cls] {
-                let shape = Pool { batch, seq, hidden, pooling };
+            for (pooling, normalize) in [PoolingMode::Mean, PoolingMode::Cls, PoolingMode::Max].into_iter().flat_map(|m| [(m, true), (m, false)]) {
+                let shape = Pool { batch, seq, hidden, pooling, normalize };
                 let h = uniform(&mut r, batch * seq * hidden, -3.0, 3.0);
                 let mask = mask_for(lens, seq);
                 let want = cpu_pool(&h, &mask, shape).unwrap();
                 let (bh, bm) = (gpu::storage(&p.ctx, "hidden", &h), gpu::storage(&p.ctx, "mask", &mask));
                 let out = gpu::storage_zeroed(&p.ctx, "pooled", batch * hidden);
                 let got = run(&p, &out, batch * hidden, |e| shape.record(&p, e, &bh, &bm, &out));
-                // Unit vectors; f32 sums over ≤ 33 tokens and ≤ 768 squares: a few ulps of 1 per element.
-                let (e, i) = max_scaled_error(&got, &want, |_| 1.0);
+                // Unit vectors; f32 sums over ≤ 33 tokens and ≤ 768 squares: a few ulps of 1 per element. Without
+                // normalisation the values are up to 3 (the inputs' range): the same budget relative to that.
+                // (Max is exact: no arithmetic before normalisation.)
+                let (e, i) = max_scaled_error(&got, &want, |_| if normalize { 1.0 } else { 3.0 });
                 assert!(e <= 2e-6, "{}: pool {shape:?}: element {i} {} vs {}", p.ctx.adapter, got[i], want[i]);
                 worst = worst.max(e);
             }
         }
         eprintln!("pool on {}: max error {worst:.2e} (absolute, unit vectors)", p.ctx.adapter);
+    }
+}
+
+#[test]
+fn dense_matches_cpu() {
+    // (batch, in, out): 1s, primes, out past the 256-thread workgroup (300), LaBSE's 768 → 768, a narrowing layer.
+    let shapes = [(1usize, 1usize, 1usize), (3, 7, 5), (2, 33, 300), (4, 768, 768), (5, 300, 33)];
+    for p in devices("dense") {
+        let mut r = rng(7);
+        let mut worst = 0f64;
+        for &(batch, inp, out) in &shapes {
+            for activation in [DenseActivation::Identity, DenseActivation::Tanh] {
+                for normalize in [false, true] {
+                    let shape = Dense { batch, inp, out, activation, normalize };
+                    // Pre-activations of magnitude ~1–3 for the wide layers, so tanh is exercised off its linear part.
+                    let x = uniform(&mut r, batch * inp, -1.0, 1.0);
+                    let w = uniform(&mut r, out * inp, -0.2, 0.2);
+                    let bias = uniform(&mut r, out, -1.0, 1.0);
+                    let want = cpu_dense(&x, &w, &bias, shape).unwrap();
+                    let raw = cpu_dense(&x, &w, &bias, Dense { normalize: false, ..shape }).unwrap();
+                    let bufs: Vec<wgpu::Buffer> = [&x, &w, &bias].iter().map(|v| gpu::storage(&p.ctx, "dense input", v)).collect();
+                    let y = gpu::storage_zeroed(&p.ctx, "dense out", batch * out);
+                    let got = run(&p, &y, batch * out, |e| shape.record(&p, e, &bufs[0], &bufs[1], &bufs[2], &y));
+                    // As the matmul: f32 sums of `in` products err by ≲ in·2⁻²⁴·Σ|wᵢxᵢ|; we allow 1e-5 of Σ|wᵢxᵢ| + |b|
+                    // (+ 0.1, so tanh's few-ulp absolute error near 0 is not judged relative to nothing). tanh has
+                    // slope ≤ 1, so the bound carries through; normalised rows divide it by the row's norm.
+                    let (e, i) = max_scaled_error(&got, &want, |idx| {
+                        let (b, o) = (idx / out, idx % out);
+                        let terms: f64 = (0..inp).map(|t| (w[o * inp + t] * x[b * inp + t]).abs() as f64).sum();
+                        let norm = if normalize {
+                            raw[b * out..(b + 1) * out].iter().map(|v| (*v as f64).powi(2)).sum::<f64>().sqrt().max(1e-12)
+                        } else {
+                            1.0
+                        };
+                        (terms + bias[o].abs() as f64 + 0.1) / norm
+                    });
+                    assert!(e <= 1e-5, "{}: dense {shape:?}: element {i} {} vs {} (scaled error {e:e})", p.ctx.adapter, got[i], want[i]);
+                    worst = worst.max(e);
+                }
+            }
+        }
+        // Four specialisations however many shapes ran.
+        assert_eq!(p.cached(), 4, "pipelines are cached by key");
+        eprintln!("dense on {}: max error {worst:.2e} (relative to Σ|wᵢxᵢ| + |b| + 0.1)", p.ctx.adapter);
     }
 }
 
@@ -335,9 +397,12 @@ fn bad_shapes_are_errors_not_panics() {
     assert!(cpu_add_layernorm(&[0.0; 2], &[0.0; 2], &[1.0; 2], &[0.0; 2], ln).unwrap_err().to_string().contains("eps"));
     let err = check_ids(&[0, 3, 99], 50).unwrap_err().to_string();
     assert!(err.contains("99") && err.contains("position 2"), "{err}");
-    let short = TokenEmbeddings { batch: 1, seq: 10, hidden: 2, vocab: 4, positions: 5, pad_id: 1, eps: 1e-5 };
+    let short = TokenEmbeddings { batch: 1, seq: 10, hidden: 2, vocab: 4, positions: 5, pad_id: 1, numbering: Family::XlmRoberta.positions(1), eps: 1e-5 };
     let err = cpu_embeddings(&[0; 10], &[0.0; 8], &[0.0; 10], &[0.0; 2], &[1.0; 2], &[0.0; 2], short).unwrap_err().to_string();
     assert!(err.contains("position rows"), "{err}");
+    let dense = Dense { batch: 2, inp: 3, out: 2, activation: DenseActivation::Tanh, normalize: true };
+    assert!(cpu_dense(&[0.0; 5], &[0.0; 6], &[0.0; 2], dense).unwrap_err().to_string().contains("dense input"));
+    assert!(cpu_dense(&[0.0; 6], &[0.0; 6], &[0.0; 3], dense).unwrap_err().to_string().contains("dense bias"));
     let bad = Attention { q_off: 5, ..Attention::packed(1, 2, 1, 4) };
     assert!(cpu_attention(&[0.0; 24], &[1, 1], Attention { row_stride: 8, ..bad }).is_err());
 
@@ -349,6 +414,8 @@ fn bad_shapes_are_errors_not_panics() {
         assert!(err.to_string().contains("matmul A"), "{err}");
         let err = Gelu { n: 4 }.record(&p, &mut encoder, &small, &small).unwrap_err();
         assert!(err.to_string().contains("gelu input"), "{err}");
+        let err = dense.record(&p, &mut encoder, &small, &small, &small, &small).unwrap_err();
+        assert!(err.to_string().contains("dense input"), "{err}");
         // Nothing invalid reached the device.
         p.ctx.queue.submit([encoder.finish()]);
         p.ctx.check().unwrap();

@@ -103,6 +103,14 @@ everywhere! {
         let mul = trec(&set, 0..set.questions.len(), 0..set.candidates.len()).unwrap();
         assert_eq_f(got.mul.map, mul[0], "Mul map");
         assert_eq_f(got.mul.recall_10, mul[2], "Mul R@10");
+        // Macro Mul: trec_eval per query language over the full pool, then the plain mean of the languages.
+        let per_lang: Vec<[f64; 3]> =
+            (0..langs).filter_map(|q| trec(&set, set.questions_of(q), 0..set.candidates.len())).collect();
+        for (k, what) in ["Mul map (macro)", "Mul R@1 (macro)", "Mul R@10 (macro)"].iter().enumerate() {
+            let want = per_lang.iter().map(|m| m[k]).sum::<f64>() / per_lang.len() as f64;
+            let got_k = [got.mul_macro.map, got.mul_macro.recall_1, got.mul_macro.recall_10][k];
+            assert_eq_f(got_k, want, what);
+        }
     }
 
     fn rank_distance_matches_a_full_sort() {

@@ -18,7 +18,9 @@ let wasmReady = null;
 let queue = Promise.resolve();
 
 function emptySlot() {
-  return { engine: null, name: '', index: null, passages: [], run: null };
+  // `version`: the built-in model's content hash (index.json), so precomputed embeddings are used only with the
+  // exact model they were computed with; null for a model the visitor brought.
+  return { engine: null, name: '', version: null, index: null, passages: [], run: null };
 }
 
 // Frees a slot's wasm objects and sets it to `fields` (the index and results belong to the old model's vectors).
@@ -125,6 +127,39 @@ async function downloadModel(url, version, report) {
   return { files, bytes: received, cached: allCached };
 }
 
+async function sha256Hex(bytes) {
+  if (!self.crypto?.subtle) return null; // Insecure origins have no digest; the size and vector checks remain.
+  const digest = new Uint8Array(await self.crypto.subtle.digest('SHA-256', bytes));
+  return Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+// The bytes of a built-in model's precomputed corpus embeddings (`index.json`'s `corpus_embeddings`), after
+// checking that they were made by this model (its version) for these passages (the corpus file's hash, the
+// count) and arrived intact (size, content hash). Throws a plain-words reason otherwise; the wasm side then
+// checks the values themselves.
+async function precomputedBytes(slot, passages, pre, corpusSha256, report) {
+  const dtype = pre.dtype;
+  if (dtype !== 'f32' && dtype !== 'f16') throw new Error(`unknown value type ${JSON.stringify(dtype)}`);
+  if (!slot.version || pre.model_version !== slot.version) throw new Error('they were computed with another version of the model');
+  if (!corpusSha256 || pre.corpus_sha256 !== corpusSha256) throw new Error('they were computed for another version of the built-in corpus');
+  if (pre.count !== passages.length) throw new Error(`they hold ${pre.count} passages, the corpus ${passages.length}`);
+  if (pre.dim !== slot.engine.dim) throw new Error(`their width is ${pre.dim}, the model's ${slot.engine.dim}`);
+  if (typeof pre.url !== 'string' || typeof pre.version !== 'string') throw new Error('their entry in models/index.json has no url or version');
+  const cache = await openCache();
+  let received = 0;
+  const onBytes = (n, total) => { received += n; report(received, Math.max(total, received)); };
+  const { bytes } = await fetchBytes(pre.url, { required: true, version: pre.version, onBytes, cache });
+  const hash = await sha256Hex(bytes);
+  if (bytes.length !== pre.bytes || (hash && !hash.startsWith(pre.version))) {
+    // A bad copy must not stay in the cache under a good version.
+    await cache?.delete(pre.url).catch(() => {});
+    throw new Error(bytes.length !== pre.bytes
+      ? `${pre.url} has ${bytes.length} bytes, models/index.json says ${pre.bytes}`
+      : `${pre.url} does not match its hash in models/index.json`);
+  }
+  return bytes;
+}
+
 // The bias view's requests: per-question rankings exist for multilingual sets only.
 function requireLareqa() {
   if (evaluation?.kind === 'beir') throw new Error('the bias view needs a multilingual (LAReQA) set; a BEIR set is monolingual');
@@ -172,7 +207,7 @@ const handlers = {
       throw new Error('no model given: choose a built-in model, pick its files, or give a URL');
     }
     const engine = await Engine.create(files, name, undefined, backend);
-    resetSlot(slot, { engine, name });
+    resetSlot(slot, { engine, name, version: source?.url && source.version ? String(source.version) : null });
     // Warm-up pass: the first call pays for allocation and pipeline compilation; visitors should not.
     await engine.embed(['warm-up'], 'query');
     return { info: JSON.parse(engine.info()), backend: backendOf(engine), loadMs: performance.now() - t0, bytes, cached };
@@ -183,7 +218,7 @@ const handlers = {
     return {};
   },
 
-  async index({ slot: slotName = 'A', passages, append = false }, id) {
+  async index({ slot: slotName = 'A', passages, append = false, precomputed = null, corpusSha256 = null }, id) {
     const slot = engineOf(slotName);
     if (!Array.isArray(passages)) throw new Error('passages must be a list');
     if (!append || !slot.index) {
@@ -192,12 +227,30 @@ const handlers = {
       slot.passages = [];
     }
     const t0 = performance.now();
-    // Added chunk by chunk, so a repeated id stops the indexing where it occurs.
-    await embedChunks(slot.engine, passages.map((p) => p.text), 'passage', progressReporter(id, 'index', 'passages'), (start, vectors) => {
-      const part = passages.slice(start, start + CHUNK);
-      slot.index.add(part.map((p) => String(p.id)), part.map((p) => p.lang || 'und'), vectors);
-      slot.passages.push(...part);
-    });
+    // The built-in corpus with a built-in model: its shipped embeddings, when they fit this model and corpus.
+    // Any problem only costs time: the passages are then encoded here, as for any other corpus.
+    let embeddings = 'live';
+    let note = null;
+    if (precomputed && slot.index.length === 0) {
+      try {
+        const bytes = await precomputedBytes(slot, passages, precomputed, corpusSha256, progressReporter(id, 'embeddings', 'bytes'));
+        slot.index.addEncoded(passages.map((p) => String(p.id)), passages.map((p) => p.lang || 'und'), bytes, precomputed.dtype);
+        slot.passages.push(...passages);
+        embeddings = 'precomputed';
+      } catch (err) {
+        note = `the precomputed embeddings could not be used (${err?.message ?? err}), so the passages were encoded here`;
+        console.warn(`precomputed embeddings: ${note}`);
+        slot.index.clear();
+      }
+    }
+    if (embeddings === 'live') {
+      // Added chunk by chunk, so a repeated id stops the indexing where it occurs.
+      await embedChunks(slot.engine, passages.map((p) => p.text), 'passage', progressReporter(id, 'index', 'passages'), (start, vectors) => {
+        const part = passages.slice(start, start + CHUNK);
+        slot.index.add(part.map((p) => String(p.id)), part.map((p) => p.lang || 'und'), vectors);
+        slot.passages.push(...part);
+      });
+    }
     const secs = (performance.now() - t0) / 1000;
     return {
       count: slot.index.length,
@@ -205,6 +258,8 @@ const handlers = {
       secs,
       passagesPerSecond: passages.length / Math.max(secs, 1e-9),
       languages: JSON.parse(slot.index.languages()),
+      embeddings,
+      note,
     };
   },
 

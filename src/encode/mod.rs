@@ -1,4 +1,5 @@
-//! `Encoder`: the one type callers use to turn texts into L2-normalised embeddings.
+//! `Encoder`: the one type callers use to turn texts into L2-normalised embeddings (encoder → the model's
+//! sentence head: pooling, sentence-transformers' Dense layers, normalisation).
 //! The backend is chosen here and nowhere else; callers never branch on it.
 
 pub mod backend;
@@ -8,7 +9,7 @@ pub mod gpu;
 use std::sync::{Arc, Mutex};
 
 use crate::error::{Error, Result};
-use crate::model::{EncoderConfig, ModelFiles, Pooling, Prefixes, TextKind, TextTokenizer, TokenBatch};
+use crate::model::{EncoderConfig, ModelFiles, Pooling, PoolingMode, Prefixes, SentenceHead, TextKind, TextTokenizer, TokenBatch};
 
 pub use backend::{BackendChoice, BackendInfo, WordTablePlacement};
 pub use cpu::CpuEncoder;
@@ -17,7 +18,8 @@ use gpu::GpuForward;
 /// Overrides for what the model files say.
 #[derive(Debug, Clone)]
 pub struct EncoderOptions {
-    /// Pooling; `None` = as the model's sentence-transformers files say (mean when absent).
+    /// Pooling; `None` = as the model's sentence-transformers files say (mean when absent). The model's Dense
+    /// layers, if any, still follow.
     pub pooling: Option<Pooling>,
     /// Query/passage prefixes; `None` = the model's sentence-transformers prompts (none when absent).
     pub prefixes: Option<Prefixes>,
@@ -60,7 +62,7 @@ impl Embeddings {
 pub struct Encoder {
     config: EncoderConfig,
     tokenizer: TextTokenizer,
-    pooling: Pooling,
+    head: SentenceHead,
     batch_size: usize,
     state: Mutex<State>,
 }
@@ -96,7 +98,8 @@ impl Encoder {
         let mut enc = Self::load_common(files, options)?;
         let state = enc.state.get_mut().map_err(poisoned)?;
         if options.backend != BackendChoice::Cpu {
-            match backend::load_gpu(options.backend, &enc.config, files, options.batch_size, options.word_table).await {
+            let gpu = backend::load_gpu(options.backend, &enc.config, files, options.batch_size, options.word_table).await;
+            match gpu.and_then(|g| with_head(g, &enc.head)) {
                 Ok(gpu) => {
                     state.gpu = Some(Arc::new(gpu));
                     state.files = Some(files.clone());
@@ -113,6 +116,7 @@ impl Encoder {
     pub async fn load_on_adapter(files: &ModelFiles, options: &EncoderOptions, adapter: &wgpu::Adapter) -> Result<Self> {
         let mut enc = Self::load_common(files, options)?;
         let gpu = backend::load_on_adapter(adapter, &enc.config, files, options.batch_size, options.word_table).await?;
+        let gpu = with_head(gpu, &enc.head)?;
         let state = enc.state.get_mut().map_err(poisoned)?;
         state.gpu = Some(Arc::new(gpu));
         state.files = Some(files.clone());
@@ -134,12 +138,12 @@ impl Encoder {
         if let Some(prefixes) = &options.prefixes {
             tokenizer.prefixes = prefixes.clone();
         }
-        let pooling = match options.pooling {
-            Some(p) => p,
-            None => Pooling::from_files(files)?,
-        };
+        let mut head = SentenceHead::from_files(files, config.hidden_size)?;
+        if let Some(p) = options.pooling {
+            head.pooling = p.into();
+        }
         let state = State { gpu: None, cpu: None, files: None, fallback: None };
-        Ok(Self { config, tokenizer, pooling, batch_size: options.batch_size, state: Mutex::new(state) })
+        Ok(Self { config, tokenizer, head, batch_size: options.batch_size, state: Mutex::new(state) })
     }
 
     /// Native convenience: load a model directory (or model file).
@@ -187,7 +191,7 @@ impl Encoder {
     pub async fn embed_tokens_async(&self, batch: &TokenBatch) -> Result<Vec<f32>> {
         let gpu = self.lock()?.gpu.clone();
         if let Some(gpu) = gpu {
-            match gpu.embed(batch, self.pooling).await {
+            match gpu.embed(batch, self.head.pooling).await {
                 Ok(v) => return Ok(v),
                 // Input errors would fail on the CPU too; anything else means the device cannot be trusted.
                 Err(e @ Error::Input(_)) => return Err(e),
@@ -195,7 +199,7 @@ impl Encoder {
             }
         }
         let cpu = self.lock()?.cpu.clone().ok_or_else(|| Error::backend("encoder", "no backend is loaded"))?;
-        backend::cpu_pooled(&cpu, batch, self.dim(), self.pooling)
+        backend::cpu_pooled(&cpu, batch, self.config.hidden_size, &self.head)
     }
 
     /// Switches to the CPU for good after a GPU failure, keeping the reason for [`Encoder::backend_info`].
@@ -223,8 +227,9 @@ impl Encoder {
         self.state.lock().map_err(poisoned)
     }
 
+    /// Size of the embeddings: the last Dense layer's output, else the encoder's hidden size.
     pub fn dim(&self) -> usize {
-        self.config.hidden_size
+        self.head.dim(self.config.hidden_size)
     }
     pub fn config(&self) -> &EncoderConfig {
         &self.config
@@ -232,8 +237,12 @@ impl Encoder {
     pub fn tokenizer(&self) -> &TextTokenizer {
         &self.tokenizer
     }
-    pub fn pooling(&self) -> Pooling {
-        self.pooling
+    pub fn pooling(&self) -> PoolingMode {
+        self.head.pooling
+    }
+    /// Pooling → Dense layers → normalisation, as the model's files describe it.
+    pub fn head(&self) -> &SentenceHead {
+        &self.head
     }
 
     /// "cpu" or "gpu": the backend the next forward pass will use.
@@ -261,6 +270,12 @@ impl Encoder {
             },
         }
     }
+}
+
+/// A GPU encoder with the model's Dense layers uploaded.
+fn with_head(mut gpu: GpuForward, head: &SentenceHead) -> Result<GpuForward> {
+    gpu.load_head(head)?;
+    Ok(gpu)
 }
 
 fn poisoned<T>(_: std::sync::PoisonError<T>) -> Error {

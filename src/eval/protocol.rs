@@ -4,7 +4,9 @@
 //! - **Mo**: queries of language L against L's candidates; per-language means, macro-averaged over languages.
 //! - **Cr**: queries of L against another language's candidates; per-pair means, macro-averaged over the
 //!   ordered pairs (110 for XQuAD-R, 42 for MLQA-R).
-//! - **Mul**: every query against all candidates; the mean over all queries.
+//! - **Mul**: every query against all candidates; the mean over all queries (micro, `mul`) and the mean of the
+//!   per-query-language means (macro, `mul_macro`). They coincide when languages have equal question counts
+//!   (XQuAD-R) and differ on MLQA-R (1,148 English questions, ~500 in the others).
 //!
 //! A query counts in a setting only when the pool holds at least one of its relevant candidates (trec_eval
 //! averages only queries that have relevant documents). Ranks follow trec_eval's order (see `search::rank`),
@@ -69,6 +71,9 @@ pub struct LareqaScores {
     pub mo: Scores,
     pub cr: Scores,
     pub mul: Scores,
+    /// Mul macro-averaged over query languages (older reports lack it).
+    #[serde(default)]
+    pub mul_macro: Scores,
     /// `pairs[q][p]`: queries in language q against language p's candidates (the diagonal is Mo's).
     pub pairs: Vec<Vec<Scores>>,
     /// Mul scores of each query language.
@@ -142,8 +147,9 @@ pub fn evaluate_lareqa(
     let pairs: Vec<Vec<Scores>> = pair_sums.iter().map(|row| row.iter().map(|s| s.mean()).collect()).collect();
     let mo = macro_average((0..langs).map(|l| &pairs[l][l]));
     let cr = macro_average((0..langs).flat_map(|q| (0..langs).filter(move |&p| p != q).map(move |p| (q, p))).map(|(q, p)| &pairs[q][p]));
-    let mul_per_language =
+    let mul_per_language: BTreeMap<String, Scores> =
         (0..langs).map(|l| (set.languages[l].clone(), mul_sums[l].mean())).filter(|(_, s)| s.queries > 0).collect();
+    let mul_macro = macro_average(mul_per_language.values());
     let lang_names: Vec<&str> = set.languages.iter().map(String::as_str).collect();
     let top_names: Vec<Vec<&str>> = top_langs.iter().map(|t| t.iter().map(|&l| lang_names[l]).collect()).collect();
     let bias = language_bias((0..total).map(|q| QueryBias {
@@ -151,5 +157,5 @@ pub fn evaluate_lareqa(
         relevant_ranks: &mul_ranks[q],
         top_langs: &top_names[q],
     }));
-    Ok(LareqaScores { languages: set.languages.clone(), mo, cr, mul: mul_all.mean(), pairs, mul_per_language, bias })
+    Ok(LareqaScores { languages: set.languages.clone(), mo, cr, mul: mul_all.mean(), mul_macro, pairs, mul_per_language, bias })
 }

@@ -99,17 +99,21 @@ impl EvalReport {
         if lareqa.is_empty() {
             return out;
         }
-        out.push_str("| system | Mo mAP | Cr mAP | Mul mAP | Mul R@1 | Mul R@10 | rank distance | same-lang@10 |\n");
-        out.push_str("|---|---|---|---|---|---|---|---|\n");
+        // Mul twice: micro (the mean over all questions) and macro (the mean of the query languages' means).
+        out.push_str("| system | Mo mAP | Cr mAP | Mul mAP | Mul R@1 | Mul R@10 | Mul mAP (macro) | Mul R@1 (macro) | Mul R@10 (macro) | rank distance | same-lang@10 |\n");
+        out.push_str("|---|---|---|---|---|---|---|---|---|---|---|\n");
         for (name, c) in &lareqa {
             out.push_str(&format!(
-                "| {} | {} | {} | {} | {} | {} | {:.1} | {} |\n",
+                "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {:.1} | {} |\n",
                 name,
                 f3(c.mo.map),
                 f3(c.cr.map),
                 f3(c.mul.map),
                 f3(c.mul.recall_1),
                 f3(c.mul.recall_10),
+                f3(c.mul_macro.map),
+                f3(c.mul_macro.recall_1),
+                f3(c.mul_macro.recall_10),
                 c.bias.rank_distance,
                 f3(c.bias.same_language_top10)
             ));

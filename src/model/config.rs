@@ -1,8 +1,10 @@
 //! `EncoderConfig`: what we read from a Hugging Face `config.json`.
 //!
 //! Defaults are those of transformers' `XLMRobertaConfig`, so a config that omits a field means the same thing
-//! here as in Python. Only the XLM-RoBERTa family is accepted today; a BERT-family checkpoint (mBERT, LaBSE) is
-//! rejected by name rather than loaded wrongly (BERT numbers positions from 0, XLM-R from pad_token_id + 1).
+//! here as in Python. Two families are read: XLM-RoBERTa (XLM-R, RoBERTa) and BERT (mBERT, LaBSE,
+//! multilingual-e5, multilingual MiniLM). They share every weight and the whole forward pass; they differ only in
+//! how positions are numbered ([`Family::positions`]): BERT from 0, XLM-R from `pad_token_id + 1` with padding at
+//! `pad_token_id`. Every backend takes that one difference from here.
 
 use serde::{Deserialize, Serialize};
 
@@ -22,9 +24,63 @@ pub enum HiddenAct {
     Relu,
 }
 
-/// Model families, as named by `model_type` in config.json.
+/// Model families, as named by `model_type` in config.json. (DistilBERT has other tensor names and no token
+/// types: not one of ours.)
 const XLMR_FAMILY: &[&str] = &["xlm-roberta", "roberta", "camembert"];
-const BERT_FAMILY: &[&str] = &["bert", "distilbert"];
+const BERT_FAMILY: &[&str] = &["bert"];
+
+/// The two encoder families: the same network, positions numbered differently.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Family {
+    /// transformers' `create_position_ids_from_input_ids`: real tokens `pad_token_id + 1, + 2, …`, padding `pad_token_id`.
+    XlmRoberta,
+    /// transformers' `BertEmbeddings`: `0, 1, 2, …` (padding sits at the end and is masked, so its row is immaterial;
+    /// we give it row 0).
+    Bert,
+}
+
+/// Position rows: a row's k-th real token (k from 0) takes row `first + k`; padding takes row `pad`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Positions {
+    pub first: u32,
+    pub pad: u32,
+}
+
+impl Family {
+    pub fn positions(self, pad_token_id: u32) -> Positions {
+        match self {
+            Family::XlmRoberta => Positions { first: pad_token_id + 1, pad: pad_token_id },
+            Family::Bert => Positions { first: 0, pad: 0 },
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Family::XlmRoberta => "xlm-roberta",
+            Family::Bert => "bert",
+        }
+    }
+}
+
+impl Positions {
+    /// Position row of every token of a padded batch (`seq` ids a row), counting real tokens (id ≠ `pad_id`) as
+    /// transformers does for XLM-R; for BERT this is the plain index wherever tokens are real.
+    pub fn ids(self, ids: &[u32], seq: usize, pad_id: u32) -> Vec<u32> {
+        let mut out = Vec::with_capacity(ids.len());
+        for row in ids.chunks(seq.max(1)) {
+            let mut real = 0u32;
+            for &id in row {
+                if id != pad_id {
+                    out.push(self.first + real);
+                    real += 1;
+                } else {
+                    out.push(self.pad);
+                }
+            }
+        }
+        out
+    }
+}
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EncoderConfig {
@@ -105,27 +161,21 @@ impl EncoderConfig {
     fn check(&self, file: &str) -> Result<()> {
         let family = self.family_name();
         match family.as_deref() {
-            Some(t) if XLMR_FAMILY.contains(&t) => {}
-            Some(t) if BERT_FAMILY.contains(&t) => {
-                return Err(Error::unsupported(
-                    file,
-                    format!(
-                        "model_type \"{t}\" is the BERT family (e.g. mBERT, LaBSE), which is not supported yet; \
-                         this version loads the XLM-RoBERTa family ({})",
-                        XLMR_FAMILY.join(", ")
-                    ),
-                ));
-            }
+            Some(t) if XLMR_FAMILY.contains(&t) || BERT_FAMILY.contains(&t) => {}
             Some(t) => {
                 return Err(Error::unsupported(
                     file,
-                    format!("model_type \"{t}\"; this version loads the XLM-RoBERTa family ({})", XLMR_FAMILY.join(", ")),
+                    format!(
+                        "model_type \"{t}\"; this version loads the XLM-RoBERTa family ({}) and the BERT family ({})",
+                        XLMR_FAMILY.join(", "),
+                        BERT_FAMILY.join(", ")
+                    ),
                 ));
             }
             None => {
                 return Err(Error::invalid(
                     file,
-                    "neither model_type nor architectures says what model this is (expected model_type \"xlm-roberta\")",
+                    "neither model_type nor architectures says what model this is (expected model_type \"xlm-roberta\" or \"bert\")",
                 ));
             }
         }
@@ -157,12 +207,16 @@ impl EncoderConfig {
                 format!("position_embedding_type \"{}\" (only \"absolute\")", self.position_embedding_type),
             ));
         }
-        if self.max_position_embeddings < self.pad_token_id as usize + 3 {
+        let first = self.positions().first as usize;
+        if self.max_position_embeddings < first + 2 {
             return Err(Error::invalid(
                 file,
                 format!(
-                    "max_position_embeddings {} leaves no room for tokens after the pad offset {} (XLM-R numbers positions from pad_token_id + 1)",
-                    self.max_position_embeddings, self.pad_token_id
+                    "max_position_embeddings {} leaves no room for two tokens after the position offset {first} \
+                     ({} numbers positions from {})",
+                    self.max_position_embeddings,
+                    self.family().name(),
+                    if first == 0 { "0" } else { "pad_token_id + 1" }
                 ),
             ));
         }
@@ -190,17 +244,45 @@ impl EncoderConfig {
         })
     }
 
+    /// The family (checked in `from_json`; a config built in code that names neither is taken as XLM-R).
+    pub fn family(&self) -> Family {
+        match self.family_name().as_deref() {
+            Some(t) if BERT_FAMILY.contains(&t) => Family::Bert,
+            _ => Family::XlmRoberta,
+        }
+    }
+
+    /// How this model numbers positions.
+    pub fn positions(&self) -> Positions {
+        self.family().positions(self.pad_token_id)
+    }
+
+    /// `general.architecture` of a GGUF file of this model.
+    pub fn gguf_architecture(&self) -> &'static str {
+        self.family().name()
+    }
+
     /// Longest token sequence the position table allows. XLM-R's positions start at pad_token_id + 1,
-    /// so 514 positions with pad 1 give 512 tokens.
+    /// so 514 positions with pad 1 give 512 tokens; BERT's 512 positions give 512.
     pub fn max_tokens(&self) -> usize {
-        self.max_position_embeddings - self.pad_token_id as usize - 1
+        self.max_position_embeddings - self.positions().first as usize
     }
 
     pub fn head_dim(&self) -> usize {
         self.hidden_size / self.num_attention_heads
     }
 
-    /// The same config in candle-transformers' terms.
+    /// Rows put before the position table when a BERT-family model runs through candle's XLM-R model (which numbers
+    /// positions from pad_token_id + 1): with them, candle's position `pad + 1 + k` reads BERT's row k. 0 for XLM-R.
+    pub fn candle_position_shift(&self) -> usize {
+        match self.family() {
+            Family::XlmRoberta => 0,
+            Family::Bert => self.pad_token_id as usize + 1,
+        }
+    }
+
+    /// The same config in candle-transformers' terms (its XLM-R model serves both families; see
+    /// [`EncoderConfig::candle_position_shift`]).
     pub fn to_candle(&self) -> candle_transformers::models::xlm_roberta::Config {
         use candle_nn::Activation;
         candle_transformers::models::xlm_roberta::Config {
@@ -218,7 +300,7 @@ impl EncoderConfig {
             },
             num_hidden_layers: self.num_hidden_layers,
             vocab_size: self.vocab_size,
-            max_position_embeddings: self.max_position_embeddings,
+            max_position_embeddings: self.max_position_embeddings + self.candle_position_shift(),
             type_vocab_size: self.type_vocab_size,
             pad_token_id: self.pad_token_id,
         }

@@ -148,7 +148,7 @@ impl ModelFiles {
     }
 
     /// Reads a model directory: the required files and every optional sentence-transformers file present.
-    /// Pooling folders named in modules.json are read too.
+    /// The module folders named in modules.json (Pooling, Dense) are read too.
     #[cfg(not(target_arch = "wasm32"))]
     pub fn from_dir(dir: impl AsRef<std::path::Path>) -> Result<Self> {
         let dir = dir.as_ref();
@@ -174,6 +174,9 @@ impl ModelFiles {
         }
         for folder in crate::model::pooling::module_folders(&files)? {
             read(&mut files, &format!("{folder}/config.json"))?;
+            // A Dense module's weights (a pickle is read only to be refused by name in `model::head`).
+            read(&mut files, &format!("{folder}/model.safetensors"))?;
+            read(&mut files, &format!("{folder}/pytorch_model.bin"))?;
         }
         Ok(files)
     }

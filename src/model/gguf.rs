@@ -4,7 +4,7 @@
 //!
 //! Layout (GGUF v2 as candle writes it: little-endian, tensor data aligned to 32 bytes):
 //! - metadata
-//!   - `general.architecture` = `"xlm-roberta"`;
+//!   - `general.architecture` = `"xlm-roberta"` or `"bert"` (the family of config.json; readers go by config.json);
 //!   - `lingbridge.format_version` (u32) = [`FORMAT_VERSION`]; a reader refuses newer versions by name;
 //!   - `lingbridge.scheme` (string) = the scheme of the linear layers: `f32`, `f16`, `q8_0` or `q4_0`;
 //!   - `lingbridge.file.<path>` (string) = the text of every other file of the model directory, under its path:
@@ -21,7 +21,9 @@
 //!     the residual stream; on the tiny fixture pure q4_0 gives a worst per-sentence cosine of 0.971 against f32
 //!     (mean 0.975), this mix 0.987, for a file 11 % larger (0.286 vs 0.257 of the f32 file);
 //!   - everything else — biases, LayerNorm, position and token-type embeddings, and any matrix whose rows are not a
-//!     multiple of 32 — f32: they are small, and LayerNorm / bias precision matters more than their size.
+//!     multiple of 32 — f32: they are small, and LayerNorm / bias precision matters more than their size;
+//!   - the sentence head's Dense layers (sentence-transformers' `2_Dense/model.safetensors`, e.g. LaBSE's), f32 as
+//!     `dense.{i}.weight` / `dense.{i}.bias`, `i` counting Dense modules in modules.json order (`model::head`).
 
 use std::collections::BTreeMap;
 use std::io::Cursor;
@@ -99,24 +101,51 @@ pub fn write(model: &ModelFiles, scheme: QuantScheme) -> Result<Quantized> {
         tensors.push((name.clone(), q));
         entries.push(TensorEntry { name, shape, scheme: stored });
     }
+    // The sentence head's Dense layers (their own safetensors in the directory), f32: they are small and their
+    // output is the embedding itself.
+    for (name, shape, data) in crate::model::head::gguf_tensors(model)? {
+        let q = quantize_ggml(QuantScheme::F32, &data, &shape).map_err(|e| Error::invalid(model.display(files::ST_MODULES), format!("tensor {name}: {e}")))?;
+        tensors.push((name.clone(), q));
+        entries.push(TensorEntry { name, shape, scheme: QuantScheme::F32 });
+    }
+    let architecture = crate::model::EncoderConfig::from_files(model).map(|c| c.gguf_architecture()).unwrap_or("xlm-roberta");
+    let texts = embeddable_files(model)?;
+    let bytes = write_parts(architecture, scheme, &texts, &tensors)?;
+    let embedded = texts.into_iter().map(|(name, _)| name).collect();
+    Ok(Quantized { bytes, tensors: entries, files: embedded })
+}
+
+/// The files of `model` that a GGUF file embeds (every one but the weights), as text, by path.
+pub fn embeddable_files(model: &ModelFiles) -> Result<Vec<(String, String)>> {
+    model
+        .names()
+        .filter(|n| *n != files::WEIGHTS && *n != files::GGUF && !crate::model::head::is_module_weights(n))
+        .map(|name| {
+            let bytes = model.get(name).unwrap_or_default();
+            let text = std::str::from_utf8(bytes)
+                .map_err(|_| Error::unsupported(model.display(name), "only text files can be embedded in a GGUF file"))?;
+            Ok((name.to_string(), text.to_string()))
+        })
+        .collect()
+}
+
+/// Writes a GGUF file of the layout above from its parts: the tensors as they are to be stored (already in their
+/// blocks: nothing is re-quantized here, so a converter can keep another tool's blocks bit for bit) and the model
+/// directory's other files as `(path, text)`. `scheme` is what `lingbridge.scheme` records for the linear layers.
+pub fn write_parts(architecture: &str, scheme: QuantScheme, texts: &[(String, String)], tensors: &[(String, QTensor)]) -> Result<Vec<u8>> {
     let mut metadata: Vec<(String, Value)> = vec![
-        (KEY_ARCHITECTURE.into(), Value::String("xlm-roberta".into())),
+        (KEY_ARCHITECTURE.into(), Value::String(architecture.into())),
         (KEY_FORMAT_VERSION.into(), Value::U32(FORMAT_VERSION)),
         (KEY_SCHEME.into(), Value::String(scheme.name().into())),
     ];
-    let mut embedded = Vec::new();
-    for name in model.names().filter(|n| *n != files::WEIGHTS && *n != files::GGUF) {
-        let bytes = model.get(name).unwrap_or_default();
-        let text = std::str::from_utf8(bytes)
-            .map_err(|_| Error::unsupported(model.display(name), "only text files can be embedded in a GGUF file"))?;
-        metadata.push((format!("{KEY_FILE_PREFIX}{name}"), Value::String(text.to_string())));
-        embedded.push(name.to_string());
+    for (name, text) in texts {
+        metadata.push((format!("{KEY_FILE_PREFIX}{name}"), Value::String(text.clone())));
     }
     let meta_refs: Vec<(&str, &Value)> = metadata.iter().map(|(k, v)| (k.as_str(), v)).collect();
     let tensor_refs: Vec<(&str, &QTensor)> = tensors.iter().map(|(k, v)| (k.as_str(), v)).collect();
     let mut out = Cursor::new(Vec::new());
     gguf_file::write(&mut out, &meta_refs, &tensor_refs).map_err(|e| Error::backend("writing GGUF", candle_message(&e)))?;
-    Ok(Quantized { bytes: out.into_inner(), tensors: entries, files: embedded })
+    Ok(out.into_inner())
 }
 
 /// Whether `bytes` start like a GGUF file.

@@ -2,16 +2,20 @@
 //! except pooling, which every backend shares.
 
 pub mod config;
+pub mod e5s1;
 pub mod files;
 pub mod gguf;
+pub mod head;
 pub mod pooling;
 pub mod quant;
 pub mod tokenizer;
+pub mod trim;
 pub mod weights;
 
-pub use config::{EncoderConfig, HiddenAct};
+pub use config::{EncoderConfig, Family, HiddenAct, Positions};
 pub use files::ModelFiles;
-pub use pooling::Pooling;
+pub use head::{DenseActivation, DenseLayer, SentenceHead};
+pub use pooling::{Pooling, PoolingMode};
 pub use tokenizer::{Prefixes, TextKind, TextTokenizer, TokenBatch};
 pub use quant::{PackedQuant, QuantScheme};
 pub use weights::{LinearWeight, Weights};

@@ -17,8 +17,11 @@ use crate::model::files::{self, ModelFiles};
 use crate::model::gguf;
 use crate::model::quant::{PackedQuant, QuantScheme};
 
-/// Masked-LM checkpoints (e.g. `xlm-roberta-base`) keep the encoder under this prefix.
-const MLM_PREFIX: &str = "roberta";
+/// Masked-LM / pre-training checkpoints (e.g. `xlm-roberta-base`, `bert-base-multilingual-cased`) keep the encoder
+/// under one of these prefixes.
+const MLM_PREFIXES: [&str; 2] = ["roberta", "bert"];
+/// The position table (BERT-family models shift it for candle; see `var_builder`).
+const POSITIONS: &str = "embeddings.position_embeddings.weight";
 /// A tensor every XLM-R encoder has, used to find where the encoder's weights start.
 const PROBE: &str = "embeddings.word_embeddings.weight";
 
@@ -30,7 +33,7 @@ enum Source {
 /// Checked weights bytes plus where the encoder's tensors live inside them.
 pub struct Weights {
     source: Source,
-    /// "" or "roberta" (safetensors only; GGUF files never have the prefix).
+    /// "", "roberta" or "bert" (safetensors only; GGUF files never have the prefix).
     pub prefix: &'static str,
     pub file: String,
 }
@@ -116,15 +119,15 @@ impl Weights {
         let has = |n: &str| names.iter().any(|k| k == n);
         let prefix = if has(PROBE) {
             ""
-        } else if has(&format!("{MLM_PREFIX}.{PROBE}")) {
-            MLM_PREFIX
+        } else if let Some(p) = MLM_PREFIXES.into_iter().find(|p| has(&format!("{p}.{PROBE}"))) {
+            p
         } else {
-            let hint = if names.iter().any(|n| n.starts_with("bert.") || n.contains("embeddings.word_embeddings")) {
-                " (the layout looks like BERT's, which is not supported yet)"
+            let hint = if names.iter().any(|n| n.contains("embeddings.word_embeddings")) {
+                " (there is a word table under another prefix: not an XLM-R or BERT encoder as transformers saves it)"
             } else {
                 ""
             };
-            return Err(Error::invalid(&file, format!("no tensor {PROBE} (or {MLM_PREFIX}.{PROBE}){hint}")));
+            return Err(Error::invalid(&file, format!("no tensor {PROBE} (or roberta.{PROBE}, bert.{PROBE}){hint}")));
         };
         drop(st);
         Ok(Self { source: Source::Safetensors(bytes), prefix, file })
@@ -172,7 +175,8 @@ impl Weights {
         }
     }
 
-    /// The encoder's tensors (names without the `roberta.` prefix; masked-LM heads left out) and their shapes, by name.
+    /// The encoder's tensors (names without the `roberta.` prefix; masked-LM heads and a GGUF file's sentence-head
+    /// tensors left out) and their shapes, by name.
     pub fn tensors(&self) -> Vec<(String, Vec<usize>)> {
         let mut out: Vec<(String, Vec<usize>)> = match &self.source {
             Source::Safetensors(bytes) => match SafeTensors::deserialize(bytes) {
@@ -183,7 +187,13 @@ impl Weights {
                     .collect(),
                 Err(_) => Vec::new(), // checked in from_bytes
             },
-            Source::Gguf { content, .. } => content.tensor_infos.iter().map(|(n, i)| (n.clone(), i.shape.dims().to_vec())).collect(),
+            // The sentence head's Dense tensors (`dense.{i}.*`) are read by `model::head`, not the encoder.
+            Source::Gguf { content, .. } => content
+                .tensor_infos
+                .iter()
+                .filter(|(n, _)| !crate::model::head::is_head_tensor(n))
+                .map(|(n, i)| (n.clone(), i.shape.dims().to_vec()))
+                .collect(),
         };
         out.sort();
         out
@@ -273,26 +283,41 @@ impl Weights {
 
     /// A VarBuilder over the encoder's tensors, as f32 on `device`.
     pub fn var_builder(self, device: &Device) -> Result<VarBuilder<'static>> {
-        match &self.source {
-            Source::Safetensors(_) => {
+        self.var_builder_shifted(device, 0)
+    }
+
+    /// The tensors for candle-transformers' XLM-R model running `config`'s family (BERT's position table shifted).
+    pub fn candle_var_builder(self, device: &Device, config: &crate::model::EncoderConfig) -> Result<VarBuilder<'static>> {
+        self.var_builder_shifted(device, config.candle_position_shift())
+    }
+
+    fn var_builder_shifted(self, device: &Device, shift: usize) -> Result<VarBuilder<'static>> {
+        if shift == 0 {
+            if let Source::Safetensors(_) = &self.source {
                 let Source::Safetensors(bytes) = self.source else { unreachable!() };
                 let vb = VarBuilder::from_buffered_safetensors(bytes, DType::F32, device)
                     .map_err(|e| Error::invalid(&self.file, candle_message(&e)))?;
-                Ok(if self.prefix.is_empty() { vb } else { vb.pp(self.prefix) })
-            }
-            Source::Gguf { .. } => {
-                // Dequantized to f32 rather than run through candle's quantized matmul: that one quantizes the
-                // activations to q8 too (ggml's vec_dot), a different function from the GPU kernels, which dequantize
-                // the weights and keep activations f32. With f32 activations on both backends, GPU and CPU compute
-                // the same thing from the same file and agree to ~1e-6.
-                let mut map = HashMap::new();
-                for (name, shape) in self.tensors() {
-                    let data = self.f32(&name, &shape)?;
-                    let t = Tensor::from_vec(data, shape, device).map_err(|e| Error::invalid(&self.file, candle_message(&e)))?;
-                    map.insert(name, t);
-                }
-                Ok(VarBuilder::from_tensors(map, DType::F32, device))
+                return Ok(if self.prefix.is_empty() { vb } else { vb.pp(self.prefix) });
             }
         }
+        // GGUF: dequantized to f32 rather than run through candle's quantized matmul: that one quantizes the
+        // activations to q8 too (ggml's vec_dot), a different function from the GPU kernels, which dequantize
+        // the weights and keep activations f32. With f32 activations on both backends, GPU and CPU compute
+        // the same thing from the same file and agree to ~1e-6.
+        // BERT family: the position table gets `shift` leading zero rows (EncoderConfig::candle_position_shift).
+        let mut map = HashMap::new();
+        for (name, shape) in self.tensors() {
+            let mut data = self.f32(&name, &shape)?;
+            let mut shape = shape;
+            if shift > 0 && name == POSITIONS && shape.len() == 2 {
+                let mut shifted = vec![0f32; shift * shape[1]];
+                shifted.append(&mut data);
+                data = shifted;
+                shape[0] += shift;
+            }
+            let t = Tensor::from_vec(data, shape, device).map_err(|e| Error::invalid(&self.file, candle_message(&e)))?;
+            map.insert(name, t);
+        }
+        Ok(VarBuilder::from_tensors(map, DType::F32, device))
     }
 }

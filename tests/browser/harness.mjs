@@ -30,12 +30,29 @@ export function launchBrowser() {
   });
 }
 
-/** A page that collects console errors and uncaught exceptions into `page.problems`. */
+// The page's default model (12 layers) is too slow for the suites in wasm / SwiftShader: tests name a small
+// one with ?model=. A page that still fetches the default's file records a problem, so the mistake fails fast
+// instead of silently costing minutes.
+const HEAVY = (() => {
+  try {
+    const index = JSON.parse(readFileSync('www/models/index.json', 'utf8'));
+    return index.models.find((m) => m.id === index.default)?.url ?? null;
+  } catch {
+    return null;
+  }
+})();
+
+/** A page that collects console errors, uncaught exceptions and downloads of the default model into `page.problems`. */
 export async function newPage(context, viewport = { width: 1200, height: 900 }) {
   const page = await context.newPage({ viewport });
   page.problems = [];
   page.on('console', (m) => { if (m.type() === 'error') page.problems.push(m.text()); });
   page.on('pageerror', (e) => page.problems.push(String(e)));
+  if (HEAVY) {
+    page.on('request', (r) => {
+      if (new URL(r.url()).pathname.endsWith(`/${HEAVY}`)) page.problems.push(`${r.url()}: the default model downloaded; name a small one with ?model=`);
+    });
+  }
   return page;
 }
 

@@ -1,4 +1,5 @@
-// The page with the real engine, as a visitor uses it: search in three languages, the built-in evaluation, the
+// The page with the real engine, as a visitor uses it: search in three languages, the built-in corpus from its
+// precomputed embeddings (same ranking as live encoding; a bad file falls back), the built-in evaluation, the
 // bias view and a second visit from the cache. Every number the page shows is checked against the native CLI
 // (`lingbridge embed`, `lingbridge eval`) on the same model and data — once forced to the CPU and once on
 // WebGPU (SwiftShader in headless Chromium). Prints the timings the page measures; screenshots go to
@@ -12,7 +13,11 @@ import { startServer, launchBrowser, newPage, catalogue, nativeEval, nativeEmbed
 
 let server, baseUrl, browser, scratch;
 const models = catalogue();
-const defaultModel = models.models.find((m) => m.id === models.default);
+// The suites run one of the small built-in models, named in every address (?model=): the page's default,
+// e5-small-base, is 12 layers, minutes per test in wasm / SwiftShader (default-model.test.mjs checks its file).
+// `?model=<id>` takes the catalogue entry, so its precomputed corpus embeddings are used as for the default.
+const testModel = models.models.find((m) => m.id === 'lingbridge-small-hybrid');
+const M = `model=${testModel.id}`;
 const SHOTS = 'artifacts/screenshots';
 
 before(async () => {
@@ -57,9 +62,9 @@ const QUERIES = [
 
 test('search in three languages ranks the built-in corpus as the native encoder does', async () => {
   const context = await browser.newContext();
-  const page = await openPage(context, '?backend=cpu');
+  const page = await openPage(context, `?backend=cpu&${M}`);
   const passages = readFileSync('www/demo/corpus.jsonl', 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-  const model = join('www', defaultModel.url);
+  const model = join('www', testModel.url);
   const vectors = nativeEmbed(model, passages.map((p) => p.text), 'passage');
   const queryVecs = nativeEmbed(model, QUERIES.map(([, q]) => q), 'query');
   for (const [i, [lang, q]] of QUERIES.entries()) {
@@ -110,6 +115,82 @@ test('search in three languages ranks the built-in corpus as the native encoder 
   await context.close();
 });
 
+// Types `q` into Search and returns the hits the page shows.
+async function searchOnPage(page, q) {
+  await page.fill('#query', q);
+  await page.press('#query', 'Enter');
+  await page.waitForSelector(`#results-area[data-query="${q}"]`, { timeout: 60000 });
+  return page.$$eval('#results li.hit', (els) => els.map((e) => ({ id: e.dataset.id, lang: e.dataset.lang, score: Number(e.dataset.score) })));
+}
+
+test('the built-in corpus is indexed from its precomputed embeddings, and ranks as with live encoding', async () => {
+  const context = await browser.newContext();
+  // Named by its address rather than its id: a built-in model's url must still find its catalogue entry (its
+  // embeddings are keyed on the entry's version), not become a visitor's model without one.
+  const pre = await openPage(context, `?backend=cpu&model=${encodeURIComponent(testModel.url)}`);
+  assert.equal(await pre.inputValue('#model-A-select'), testModel.id, 'the address did not select the built-in entry');
+  assert.equal(await pre.getAttribute('#corpus-status', 'data-embeddings'), 'precomputed', await pre.textContent('#corpus-status'));
+  assert.match(await pre.textContent('#corpus-status'), /precomputed embeddings/);
+  const preHits = [];
+  for (const [, q] of QUERIES) preHits.push(await searchOnPage(pre, q));
+  assert.deepEqual(pre.problems, []);
+  await pre.close();
+  // The second visit takes the model from the cache: the live one is, if anything, favoured in the timing.
+  const live = await openPage(context, `?backend=cpu&embeddings=live&${M}`);
+  assert.equal(await live.getAttribute('#corpus-status', 'data-embeddings'), 'live');
+  for (const [i, [, q]] of QUERIES.entries()) {
+    const hits = preHits[i];
+    const want = await searchOnPage(live, q);
+    assert.equal(hits.length, want.length);
+    for (const [r, hit] of hits.entries()) {
+      // Native CPU (shipped) and wasm CPU (live) vectors differ by float rounding only.
+      assert.ok(Math.abs(hit.score - want[r].score) <= 1e-5, `${q}: rank ${r + 1}: precomputed ${hit.id} ${hit.score}, live ${want[r].id} ${want[r].score}`);
+      if (hit.id !== want[r].id) {
+        const other = want.find((w) => w.id === hit.id);
+        assert.ok(other && Math.abs(other.score - want[r].score) <= 1e-5, `${q}: rank ${r + 1}: precomputed ${hit.id}, live ${want[r].id}`);
+      }
+    }
+  }
+  console.log(`# page ready with ${testModel.id}: precomputed embeddings ${pre.readyMs} ms (first visit, ${testModel.corpus_embeddings.bytes} bytes), live encoding ${live.readyMs} ms (model from the cache)`);
+  assert.deepEqual(live.problems, []);
+  await context.close();
+});
+
+test('precomputed embeddings that do not fit fall back to live encoding with a note', async () => {
+  // The small test model: it encodes the corpus faster than tiny-xlmr, whose character-level vocabulary
+  // makes long inputs. One context (the model comes from the cache after the first visit) with the service
+  // worker off so the routes see every request; a bad download must not stay cached, so each case serves its
+  // own body. Values that are not vectors are refused by the wasm side (passages.rs tests).
+  const entry = testModel;
+  const good = readFileSync(join('www', entry.corpus_embeddings.url));
+  const flipped = Buffer.from(good);
+  flipped[100] ^= 0x40;
+  const cases = [
+    { what: 'a truncated file', body: good.subarray(0, good.length - 4), note: /has \d+ bytes, models\/index\.json says/ },
+    { what: 'a changed byte', body: flipped, note: /does not match its hash/ },
+    { what: 'another corpus', entry: { corpus_sha256: '0'.repeat(64) }, note: /another version of the built-in corpus/ },
+  ];
+  const context = await browser.newContext({ serviceWorkers: 'block' });
+  for (const c of cases) {
+    await context.unrouteAll();
+    const index = { ...models, models: models.models.map((m) => (m.id === entry.id ? { ...m, corpus_embeddings: { ...m.corpus_embeddings, ...c.entry } } : m)) };
+    await context.route('**/models/index.json', (route) => route.fulfill({ json: index }));
+    let served = 0;
+    if (c.body) await context.route(`**/${entry.corpus_embeddings.url}`, (route) => { served++; return route.fulfill({ body: c.body }); });
+    const page = await openPage(context, `?backend=cpu&${M}`);
+    assert.equal(await page.getAttribute('#corpus-status', 'data-embeddings'), 'live', c.what);
+    assert.match(await page.getAttribute('#corpus-status', 'data-note'), c.note, c.what);
+    assert.match(await page.textContent('#corpus-status'), /could not be used/, c.what);
+    assert.equal(await page.getAttribute('#corpus-status', 'data-count'), String(entry.corpus_embeddings.count));
+    if (c.body) assert.equal(served, 1, `${c.what}: the worker's download was not routed`);
+    const hits = await searchOnPage(page, QUERIES[0][1]);
+    assert.equal(hits.length, 10, c.what);
+    assert.deepEqual(page.problems, [], c.what);
+    await page.close();
+  }
+  await context.close();
+});
+
 // Runs the evaluation of the chosen source on the page and returns the exported report and the seconds it took.
 async function evaluateOnPage(page) {
   const secs = await runEvaluation(page);
@@ -146,13 +227,13 @@ function assertSameScores(page, native, tolerance, rankTolerance, what) {
 
 test('the built-in evaluation on the CPU equals lingbridge eval, and the bias view shows every language', async () => {
   const context = await browser.newContext();
-  const page = await openPage(context, '?backend=cpu');
+  const page = await openPage(context, `?backend=cpu&${M}`);
   assert.equal(await page.getAttribute('#backend', 'data-backend'), 'cpu');
   const { report, secs } = await evaluateOnPage(page);
-  const native = nativeEval(join('www', defaultModel.url), 'www/demo/eval', join(scratch, 'native-cpu'));
+  const native = nativeEval(join('www', testModel.url), 'www/demo/eval', join(scratch, 'native-cpu'));
   const worst = assertSameScores(report, native, 1e-4, 1e-3, 'CPU');
   const mul = report.systems[0].scores.mul.map;
-  console.log(`# built-in evaluation on the page (CPU, ${defaultModel.id}): ${secs.toFixed(1)} s; Mul mAP ${mul.toFixed(4)}; largest difference from lingbridge eval ${worst.toExponential(2)}`);
+  console.log(`# built-in evaluation on the page (CPU, ${testModel.id}): ${secs.toFixed(1)} s; Mul mAP ${mul.toFixed(4)}; largest difference from lingbridge eval ${worst.toExponential(2)}`);
   await page.screenshot({ path: `${SHOTS}/page-evaluate-cpu.png`, fullPage: true });
 
   await page.click('#tab-bias');
@@ -172,15 +253,15 @@ test('a BEIR folder (SciFact) evaluated on the page equals lingbridge eval', asy
   const dir = dataDir('beir-scifact');
   if (!dir) return t.skip('beir-scifact not found (scripts/fetch-data.sh downloads it)');
   const context = await browser.newContext();
-  const page = await openPage(context, '?backend=cpu#evaluate', { corpus: false });
+  const page = await openPage(context, `?backend=cpu&${M}#evaluate`, { corpus: false });
   await page.check('input[name="eval-source"][value="beir"]');
   await page.setInputFiles('#eval-beir-files', [join(dir, 'corpus.jsonl.gz'), join(dir, 'queries.jsonl'), join(dir, 'qrels', 'test.tsv')]);
   const { report, secs } = await evaluateOnPage(page);
-  const native = nativeEval(join('www', defaultModel.url), `beir:${dir}`, join(scratch, 'native-beir'));
+  const native = nativeEval(join('www', testModel.url), `beir:${dir}`, join(scratch, 'native-beir'));
   assert.equal(report.systems[0].scores.protocol, 'trec');
   const worst = assertSameScores(report, native, 1e-4, 0, 'BEIR');
   const ndcg = report.systems[0].scores.measures.find(([m]) => m === 'ndcg_cut_10')[1];
-  console.log(`# SciFact on the page (CPU, ${defaultModel.id}): ${secs.toFixed(1)} s for ${report.candidate_count} documents and ${report.questions} queries; nDCG@10 ${ndcg.toFixed(4)}; largest difference from lingbridge eval ${worst.toExponential(2)}`);
+  console.log(`# SciFact on the page (CPU, ${testModel.id}): ${secs.toFixed(1)} s for ${report.candidate_count} documents and ${report.questions} queries; nDCG@10 ${ndcg.toFixed(4)}; largest difference from lingbridge eval ${worst.toExponential(2)}`);
   await page.screenshot({ path: `${SHOTS}/page-evaluate-beir.png`, fullPage: true });
   assert.deepEqual(page.problems, []);
   await context.close();
@@ -210,13 +291,16 @@ test('the built-in evaluation on WebGPU equals lingbridge eval', async () => {
 
 test('a second visit loads the model from the cache, without the network', async () => {
   const context = await browser.newContext();
-  const first = await openPage(context, '?backend=cpu');
+  const first = await openPage(context, `?backend=cpu&${M}`);
   const firstMs = first.readyMs;
   await first.close();
   const modelRequests = [];
   context.on('request', (r) => { if (r.url().includes('/models/') && !r.url().endsWith('index.json')) modelRequests.push(r.url()); });
-  const second = await openPage(context, '?backend=cpu');
+  const second = await openPage(context, `?backend=cpu&${M}`);
   assert.deepEqual(modelRequests, [], 'model files were downloaded again');
+  // index.json's `compare` is only preselected for the bias view: chosen in B's picker, not loaded.
+  assert.equal(await second.inputValue('#model-B-select'), models.compare);
+  assert.match(await second.textContent('#model-B-status'), /Nothing loaded in slot B/);
   console.log(`# page ready (model loaded, warm-up, ${await second.getAttribute('#corpus-status', 'data-count')} passages indexed): first visit ${firstMs} ms, second visit from the cache ${second.readyMs} ms; ${await second.textContent('#corpus-status')}`);
   assert.deepEqual(second.problems, []);
   await context.close();

@@ -77,6 +77,71 @@ pub fn reference() -> Reference {
     serde_json::from_str(text).expect("reference JSON parses")
 }
 
+/// The tiny BERT fixtures of scripts/make_bert_fixtures.py, byte for byte as on disk.
+macro_rules! bert_fixture {
+    ($dir:literal, $name:literal) => {
+        include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/", $dir, "/", $name)).to_vec()
+    };
+}
+
+/// Random BERT, uncased WordPiece, mean pooling, query/passage prompts (multilingual-e5-small's shape).
+pub fn tiny_bert_wordpiece() -> ModelFiles {
+    ModelFiles::new("tiny-bert-wordpiece")
+        .with("config.json", bert_fixture!("tiny-bert-wordpiece", "config.json"))
+        .with("model.safetensors", bert_fixture!("tiny-bert-wordpiece", "model.safetensors"))
+        .with("tokenizer.json", bert_fixture!("tiny-bert-wordpiece", "tokenizer.json"))
+        .with("modules.json", bert_fixture!("tiny-bert-wordpiece", "modules.json"))
+        .with("1_Pooling/config.json", bert_fixture!("tiny-bert-wordpiece", "1_Pooling/config.json"))
+        .with("config_sentence_transformers.json", bert_fixture!("tiny-bert-wordpiece", "config_sentence_transformers.json"))
+        .with("sentence_bert_config.json", bert_fixture!("tiny-bert-wordpiece", "sentence_bert_config.json"))
+}
+
+/// LaBSE's shape: random BERT with pooler, cased WordPiece, CLS pooling → Dense(32 → 32, tanh) → Normalize.
+pub fn tiny_labse() -> ModelFiles {
+    ModelFiles::new("tiny-labse")
+        .with("config.json", bert_fixture!("tiny-labse", "config.json"))
+        .with("model.safetensors", bert_fixture!("tiny-labse", "model.safetensors"))
+        .with("tokenizer.json", bert_fixture!("tiny-labse", "tokenizer.json"))
+        .with("modules.json", bert_fixture!("tiny-labse", "modules.json"))
+        .with("1_Pooling/config.json", bert_fixture!("tiny-labse", "1_Pooling/config.json"))
+        .with("2_Dense/config.json", bert_fixture!("tiny-labse", "2_Dense/config.json"))
+        .with("2_Dense/model.safetensors", bert_fixture!("tiny-labse", "2_Dense/model.safetensors"))
+        .with("sentence_bert_config.json", bert_fixture!("tiny-labse", "sentence_bert_config.json"))
+}
+
+/// A BERT fixture's reference: ids from the `tokenizers` library, embeddings from transformers /
+/// sentence-transformers on exactly those ids.
+#[derive(Deserialize)]
+pub struct BertReference {
+    pub max_tokens: usize,
+    pub dim: usize,
+    pub sentences: Vec<BertRefSentence>,
+}
+
+#[derive(Deserialize)]
+pub struct BertRefSentence {
+    pub text: String,
+    pub ids: Vec<u32>,
+    /// The model's own head (wordpiece: mean; labse: CLS → Dense → Normalize).
+    pub embedding: Vec<f32>,
+    /// The "query: "-prefixed text (fixtures with prompts).
+    #[serde(default)]
+    pub query_embedding: Option<Vec<f32>>,
+    /// sentence-transformers' max pooling + Normalize (wordpiece only).
+    #[serde(default)]
+    pub max: Option<Vec<f32>>,
+}
+
+pub fn bert_wordpiece_reference() -> BertReference {
+    let text = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/tiny-bert-wordpiece-reference.json"));
+    serde_json::from_str(text).expect("reference JSON parses")
+}
+
+pub fn labse_reference() -> BertReference {
+    let text = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/tiny-labse-reference.json"));
+    serde_json::from_str(text).expect("reference JSON parses")
+}
+
 pub fn max_abs_diff(a: &[f32], b: &[f32]) -> f32 {
     assert_eq!(a.len(), b.len(), "vector lengths differ");
     a.iter().zip(b).map(|(x, y)| (x - y).abs()).fold(0.0, f32::max)

@@ -1,6 +1,8 @@
 // The passages the Search tab searches: the built-in demo corpus, indexed as soon as model A is loaded, and
 // passages the visitor adds (drag and drop or file picker), either added to it or replacing it. A model
-// reload re-indexes the same passages, since embeddings depend on the model.
+// reload re-indexes the same passages, since embeddings depend on the model. The built-in corpus with a
+// built-in model uses the embeddings `make www-models` computed for it (index.json's `corpus_embeddings`), so
+// Search works as soon as the model is loaded; the worker falls back to encoding when they do not fit.
 import { engine } from '../engine.js';
 import { $, h, fill } from './dom.js';
 import { state, emit, on, isReady } from './state.js';
@@ -14,7 +16,10 @@ const BUILT_IN = 'demo/corpus.jsonl';
 const MAX_PROBLEMS_SHOWN = 30;
 let progress;
 let builtInPassages = null;
+let builtInSha256 = null; // of the corpus file's bytes: precomputed embeddings are only for that exact file
 let indexing = false;
+// ?embeddings=live always encodes in the page (benchmarks, and the test that both ways rank alike).
+const FORCE_LIVE = new URLSearchParams(location.search).get('embeddings') === 'live';
 
 const strip = (passages) => passages.map(({ id, lang, text }) => ({ id, lang, text }));
 
@@ -23,7 +28,15 @@ function languagesLine(langs) {
   return `${n} language${n === 1 ? '' : 's'}`;
 }
 
-function showStatus(extra) {
+/** The ready line's tail: how the passages got their vectors (`r`: the worker's `index` answer). */
+function howIndexed(r) {
+  if (!r) return '';
+  if (r.embeddings === 'precomputed') return ', precomputed embeddings';
+  const rate = r.passagesPerSecond >= 100 ? int(r.passagesPerSecond) : r.passagesPerSecond.toFixed(1);
+  return `, indexed at ${rate} passages/s${r.note ? ` (${r.note})` : ''}`;
+}
+
+function showStatus(r) {
   const c = state.corpus;
   const el = $('corpus-status');
   const what = c.builtIn
@@ -32,8 +45,10 @@ function showStatus(extra) {
   const count = `${int(c.passages.length)} passages in ${languagesLine(countLanguages(c.passages))}`;
   if (!c.passages.length) fill(el, 'No passages yet.');
   else if (!c.indexed) fill(el, `${what}: ${count}. ${isReady('A') ? 'Indexing…' : 'They are indexed once model A is loaded.'}`);
-  else fill(el, `${what}: ${count}`, extra ? `, indexed at ${extra} passages/s` : '', '.');
+  else fill(el, `${what}: ${count}`, howIndexed(r), '.');
   el.dataset.indexed = String(c.indexed);
+  if (r) el.dataset.embeddings = r.embeddings ?? 'live';
+  if (r) el.dataset.note = r.note ?? '';
   el.dataset.count = String(c.passages.length);
   $('corpus-restore').hidden = c.builtIn && c.passages.length === (builtInPassages?.length ?? 0);
 }
@@ -52,13 +67,15 @@ async function index(passages, append) {
   emit('corpus-indexing');
   showStatus();
   setBusy(true);
-  progress.start(`Indexing ${int(passages.length)} passages…`);
+  const precomputed = precomputedFor(passages, append);
+  progress.start(precomputed ? `Loading the precomputed embeddings of ${int(passages.length)} passages…` : `Indexing ${int(passages.length)} passages…`);
   clearError($('corpus-error'));
   try {
-    const r = await engine.call('index', { slot: 'A', passages: strip(passages), append }, (p) => progress.update(p));
+    const args = { slot: 'A', passages: strip(passages), append, ...(precomputed ? { precomputed, corpusSha256: builtInSha256 } : {}) };
+    const r = await engine.call('index', args, (p) => progress.update(p));
     state.corpus.indexed = true;
     state.corpus.languages = countLanguages(state.corpus.passages);
-    showStatus(r.passagesPerSecond >= 100 ? int(r.passagesPerSecond) : r.passagesPerSecond.toFixed(1));
+    showStatus(r);
     emit('corpus-indexed');
     return true;
   } catch (err) {
@@ -72,6 +89,20 @@ async function index(passages, append) {
   }
 }
 
+/** The shipped embeddings of model A when `passages` are exactly the built-in corpus (same ids, same order). */
+function precomputedFor(passages, append) {
+  const pre = state.models.A?.entry?.corpus_embeddings;
+  if (append || FORCE_LIVE || !pre || !builtInSha256 || !builtInPassages?.length) return null;
+  if (passages.length !== builtInPassages.length || passages.some((p, i) => p.id !== builtInPassages[i].id)) return null;
+  return pre;
+}
+
+async function sha256Hex(bytes) {
+  if (!crypto?.subtle) return null; // Insecure origins have no digest: the corpus is then always encoded.
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
+  return Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
 function setBusy(busy) {
   $('corpus-file').disabled = busy;
   $('corpus-restore').disabled = busy;
@@ -82,7 +113,9 @@ async function loadBuiltIn() {
   try {
     const res = await fetch(BUILT_IN);
     if (!res.ok) throw new Error(`${BUILT_IN}: download failed (HTTP ${res.status})`);
-    const parsed = parseCorpus(await res.text(), 'corpus.jsonl');
+    const bytes = new Uint8Array(await res.arrayBuffer());
+    builtInSha256 = await sha256Hex(bytes).catch(() => null);
+    const parsed = parseCorpus(new TextDecoder().decode(bytes), 'corpus.jsonl');
     builtInPassages = parsed.passages;
     if (parsed.problems.length) console.warn('built-in corpus problems', parsed.problems);
   } catch (err) {

@@ -22,7 +22,8 @@ const ui = {}; // per slot: { select, card, status, progress, error, load, unloa
 let ownProgress;
 
 function normaliseEntry(m) {
-  return { id: String(m.id), name: m.name ?? m.id, url: m.url, bytes: m.bytes, version: m.version, description: m.description, card: m.card ?? null };
+  return { id: String(m.id), name: m.name ?? m.id, url: m.url, bytes: m.bytes, version: m.version, description: m.description, card: m.card ?? null,
+    corpus_embeddings: m.corpus_embeddings ?? null };
 }
 
 /** Reads models/index.json; without one, the built-in test model is the only choice. */
@@ -43,7 +44,26 @@ export async function loadCatalogue() {
   }
   state.catalogue = data.models.map(normaliseEntry);
   const def = state.catalogue.find((m) => m.id === data.default) ?? state.catalogue[0];
-  return { defaultEntry: def, problem };
+  // `compare`: the model slot B's picker suggests for the bias view (chosen, not loaded: the visitor decides).
+  const compare = state.catalogue.find((m) => m.id === data.compare && m !== def) ?? null;
+  return { defaultEntry: def, compareEntry: compare, problem };
+}
+
+/** A built-in model named by its id or by its address ("models/x.gguf", "./models/x.gguf", an absolute URL of
+ * this page's copy): its catalogue entry, so the download keeps its cache version and the built-in corpus its
+ * precomputed embeddings. `null` for any other address. */
+export function catalogueEntryFor(param) {
+  const byId = state.catalogue.find((m) => m.id === param);
+  if (byId) return byId;
+  const canon = (u) => {
+    try {
+      return new URL(u.trim().replace(/\/+$/, ''), location.href).href;
+    } catch {
+      return null;
+    }
+  };
+  const want = canon(param);
+  return (want && state.catalogue.find((m) => canon(m.url) === want)) ?? null;
 }
 
 /** A Hugging Face page URL becomes the URL its files download from. */
@@ -341,7 +361,7 @@ export function initModels() {
 
 /** Fills the pickers and loads model A (?model= or the catalogue's default). */
 export async function startModels(startupError) {
-  const { defaultEntry, problem } = await loadCatalogue();
+  const { defaultEntry, compareEntry, problem } = await loadCatalogue();
   if (problem) {
     $('catalogue-note').textContent = problem;
     $('catalogue-note').hidden = false;
@@ -349,13 +369,21 @@ export async function startModels(startupError) {
   const param = new URLSearchParams(location.search).get('model');
   let entry = defaultEntry;
   if (param) {
-    entry = state.catalogue.find((m) => m.id === param) ?? entryFromUrl(param);
+    entry = catalogueEntryFor(param) ?? entryFromUrl(param);
     if (!state.catalogue.includes(entry)) custom.push(entry);
   }
   fillSelect('A');
   fillSelect('B');
   ui.A.select.value = entry.id;
-  ui.B.select.value = '';
+  // Slot B is only suggested (index.json's `compare`), never loaded here: a second model costs a download and an
+  // evaluation the visitor may not want. The shipped suggestion is X-X-mono beside the default e5-small-base.
+  // Rank distance counts ranks, so a weak model's is large whatever its bias (built-in set: e5 67, X-X-mono 552,
+  // X-Y 464): no small model can look fairer than e5 there. What the strips can show is the pattern: X-X-mono
+  // (MLQA-R Mo 10× its Cr) puts the question's own-language answer near the top and the others hundreds of ranks
+  // down — bias in its plainest form — and e5 shows the same pattern at a smaller scale. X-Y, weak even within
+  // a language, scatters every answer, which reads as "weak", not "fair". X-X-mono vs X-Y (same recipe, only
+  // batch mixing changed) is one pick away for the lesson on sampling.
+  ui.B.select.value = compareEntry && compareEntry !== entry ? compareEntry.id : '';
   showCard('A');
   showCard('B');
   await loadModel('A', entry, { errorEl: startupError });

@@ -8,6 +8,7 @@ const PHASES = {
   load: 'Reading the model',
   warmup: 'Warming up',
   index: 'Indexing passages',
+  embeddings: 'Downloading the precomputed embeddings',
   candidates: 'Embedding the candidate sentences',
   questions: 'Embedding the questions',
   rank: 'Ranking',

@@ -177,13 +177,9 @@ impl TrainModel {
     /// Last hidden states, batch × seq × hidden.
     pub fn hidden_states(&self, batch: &TokenBatch) -> candle_core::Result<Tensor> {
         let (b, s, h) = (batch.batch, batch.seq, self.config.hidden_size);
-        let pad = self.config.pad_token_id;
-        // RoBERTa positions: pad_token_id + 1, + 2, … over non-pad tokens; pad tokens get pad_token_id.
-        let mut positions = Vec::with_capacity(b * s);
-        for row in batch.ids.chunks(s) {
-            let mut n = 0;
-            positions.extend(row.iter().map(|&id| if id == pad { pad } else { n += 1; pad + n }));
-        }
+        // The family's numbering (XLM-R: pad_token_id + 1, + 2, … over non-pad tokens; BERT: 0, 1, …), the one
+        // definition every backend uses.
+        let positions = self.config.positions().ids(&batch.ids, s, self.config.pad_token_id);
         // Rows stay (batch · seq) × hidden, 2-D, between attention blocks: a Linear on a 3-D input broadcasts its
         // weight over the batch, and that matmul's backward materialises one weight-sized gradient per text
         // (batch × in × out floats) before summing — 10× slower and gigabytes at base size.

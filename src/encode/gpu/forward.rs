@@ -1,6 +1,7 @@
 //! The whole XLM-R encoder on the GPU: weights uploaded once, then each batch is one command submission of
 //! embeddings → layers (fused QKV projection, attention, output projection + residual LayerNorm, FFN with GELU +
-//! residual LayerNorm) → pooling + L2 normalisation, with a single read-back of batch × hidden values.
+//! residual LayerNorm) → pooling → the sentence head's Dense layers, if any → L2 normalisation (in the pool kernel,
+//! or folded into the last Dense layer), with a single read-back of batch × dim values.
 //!
 //! The word-embedding table is the one tensor that can outgrow a storage binding (XLM-R base: 250k × 768 f32 =
 //! 732 MiB, WebGPU's default binding limit is 128 MiB). When it does not fit the adapter, it stays in host memory
@@ -9,11 +10,11 @@
 //! `encode::Encoder` drives this as its `gpu` backend; tests compare it with the CPU encoder.
 
 use super::device::{GpuContext, Needs};
-use super::ops::{AddLayerNorm, Attention, Gelu, Matmul, Pool, QuantBuffers, QuantMatmul, TokenEmbeddings, WordRows, check_ids, gather_rows};
+use super::ops::{AddLayerNorm, Attention, Dense, Gelu, Matmul, Pool, QuantBuffers, QuantMatmul, TokenEmbeddings, WordRows, check_ids, gather_rows};
 use super::pipelines::{BufferPool, Pipelines, read_staged, stage_read, storage};
 use crate::error::{Error, Result};
 use crate::model::quant::PackedQuant;
-use crate::model::{EncoderConfig, HiddenAct, LinearWeight, Pooling, TokenBatch, Weights};
+use crate::model::{DenseActivation, EncoderConfig, HiddenAct, LinearWeight, PoolingMode, SentenceHead, TokenBatch, Weights};
 
 /// A weight matrix on the device: f32, or q8_0/q4_0 blocks that the matmul kernel dequantizes as it loads them.
 enum DeviceWeight {
@@ -75,6 +76,15 @@ struct Layer {
     ln2: (wgpu::Buffer, wgpu::Buffer),
 }
 
+/// One of the sentence head's Dense layers on the device (f32: small, and its output is the embedding itself).
+struct HeadDense {
+    weight: wgpu::Buffer,
+    bias: wgpu::Buffer,
+    inp: usize,
+    out: usize,
+    activation: DenseActivation,
+}
+
 /// Where the word-embedding table lives.
 enum WordTable {
     /// On the device, read by id inside the embeddings kernel.
@@ -91,6 +101,8 @@ pub struct GpuForward {
     token_type: wgpu::Buffer,
     emb_ln: (wgpu::Buffer, wgpu::Buffer),
     layers: Vec<Layer>,
+    /// The sentence head's Dense layers ([`GpuForward::load_head`]); none for most models.
+    head: Vec<HeadDense>,
     /// Activations, reused across batches.
     pool: BufferPool,
 }
@@ -187,7 +199,34 @@ impl GpuForward {
             });
         }
         p.ctx.check()?;
-        Ok(Self { p, config: config.clone(), word, position, token_type, emb_ln, layers, pool: BufferPool::new() })
+        Ok(Self { p, config: config.clone(), word, position, token_type, emb_ln, layers, head: Vec::new(), pool: BufferPool::new() })
+    }
+
+    /// Uploads the sentence head's Dense layers (the pooling mode is chosen per call of [`GpuForward::embed`]).
+    pub fn load_head(&mut self, head: &SentenceHead) -> Result<()> {
+        let mut dim = self.config.hidden_size;
+        let mut layers = Vec::with_capacity(head.dense.len());
+        for (i, d) in head.dense.iter().enumerate() {
+            if d.in_features != dim || d.weight.len() != d.out_features * d.in_features || d.bias.len() != d.out_features {
+                return Err(Error::input(format!("Dense layer {i}: [{}, {}] does not follow a {dim}-value input", d.out_features, d.in_features)));
+            }
+            self.p.check_binding("dense weight", (d.weight.len() * 4) as u64)?;
+            layers.push(HeadDense {
+                weight: storage(&self.p.ctx, "dense weight", &d.weight),
+                bias: storage(&self.p.ctx, "dense bias", &d.bias),
+                inp: d.in_features,
+                out: d.out_features,
+                activation: d.activation,
+            });
+            dim = d.out_features;
+        }
+        self.head = layers;
+        self.p.ctx.check()
+    }
+
+    /// Size of the vectors [`GpuForward::embed`] returns.
+    pub fn dim(&self) -> usize {
+        self.head.last().map_or(self.config.hidden_size, |d| d.out)
     }
 
     pub fn context(&self) -> &GpuContext {
@@ -199,8 +238,9 @@ impl GpuForward {
         matches!(self.word, WordTable::Device(_))
     }
 
-    /// Pooled, L2-normalised embeddings of a padded batch: batch × hidden, row-major.
-    pub async fn embed(&self, batch: &TokenBatch, pooling: Pooling) -> Result<Vec<f32>> {
+    /// Sentence embeddings of a padded batch (pooled, through the head's Dense layers, L2-normalised):
+    /// batch × [`GpuForward::dim`], row-major.
+    pub async fn embed(&self, batch: &TokenBatch, pooling: PoolingMode) -> Result<Vec<f32>> {
         let c = &self.config;
         let (b, s, h, i) = (batch.batch, batch.seq, c.hidden_size, c.intermediate_size);
         if batch.ids.len() != b * s || batch.mask.len() != b * s {
@@ -227,12 +267,16 @@ impl GpuForward {
         let tmp = take("projection", t * h);
         let inter = take("ffn", t * i);
         let act = take("ffn activation", t * i);
-        let pooled = take("pooled", b * h);
-        let result = self.record_and_read(batch, pooling, &ids, &mask, [&x, &x1, &qkv, &ctx, &tmp, &inter, &act, &pooled]).await;
+        // The head ping-pongs between two buffers as wide as its widest vector.
+        let widest = self.head.iter().map(|d| d.out).fold(h, usize::max);
+        let pooled = take("pooled", b * widest);
+        let head_out = take("head output", b * widest);
+        let bufs = [&x, &x1, &qkv, &ctx, &tmp, &inter, &act, &pooled, &head_out];
+        let result = self.record_and_read(batch, pooling, &ids, &mask, bufs).await;
         // Back to the pool only after the read-back: by then the GPU is done with them. On an error the buffers are
         // dropped instead, since work using them may still be queued.
         if result.is_ok() {
-            self.pool.give([x, x1, qkv, ctx, tmp, inter, act, pooled]);
+            self.pool.give([x, x1, qkv, ctx, tmp, inter, act, pooled, head_out]);
         }
         result
     }
@@ -241,10 +285,10 @@ impl GpuForward {
     async fn record_and_read(
         &self,
         batch: &TokenBatch,
-        pooling: Pooling,
+        pooling: PoolingMode,
         ids: &wgpu::Buffer,
         mask: &wgpu::Buffer,
-        [x, x1, qkv, ctx, tmp, inter, act, pooled]: [&wgpu::Buffer; 8],
+        [x, x1, qkv, ctx, tmp, inter, act, pooled, head_out]: [&wgpu::Buffer; 9],
     ) -> Result<Vec<f32>> {
         let c = &self.config;
         let p = &self.p;
@@ -259,6 +303,7 @@ impl GpuForward {
             vocab: c.vocab_size,
             positions: c.max_position_embeddings,
             pad_id: c.pad_token_id,
+            numbering: c.positions(),
             eps: c.layer_norm_eps,
         };
         // Rows gathered on the host live until the submission below has been recorded.
@@ -288,17 +333,26 @@ impl GpuForward {
             linear(&mut enc, &layer.ffn_out, act, tmp)?;
             ln.record(p, &mut enc, tmp, x1, &layer.ln2.0, &layer.ln2.1, x)?;
         }
-        Pool { batch: b, seq: s, hidden: h, pooling }.record(p, &mut enc, x, mask, pooled)?;
-        let staging = stage_read(&p.ctx, &mut enc, pooled, b * h)?;
+        // Normalisation happens once, at the end: in the pool kernel when no Dense layer follows, else folded into the
+        // last Dense layer (which sees whole rows, so no separate normalise pass is needed).
+        Pool { batch: b, seq: s, hidden: h, pooling, normalize: self.head.is_empty() }.record(p, &mut enc, x, mask, pooled)?;
+        let (mut from, mut to) = (pooled, head_out);
+        for (k, d) in self.head.iter().enumerate() {
+            let last = k + 1 == self.head.len();
+            Dense { batch: b, inp: d.inp, out: d.out, activation: d.activation, normalize: last }.record(p, &mut enc, from, &d.weight, &d.bias, to)?;
+            (from, to) = (to, from);
+        }
+        let dim = self.dim();
+        let staging = stage_read(&p.ctx, &mut enc, from, b * dim)?;
         p.ctx.check()?;
         // The whole batch, read-back copy included, is this one submission.
         p.ctx.queue.submit([enc.finish()]);
-        read_staged(&p.ctx, &staging, b * h).await
+        read_staged(&p.ctx, &staging, b * dim).await
     }
 
     /// Native only: [`GpuForward::embed`], blocking.
     #[cfg(not(target_arch = "wasm32"))]
-    pub fn embed_blocking(&self, batch: &TokenBatch, pooling: Pooling) -> Result<Vec<f32>> {
+    pub fn embed_blocking(&self, batch: &TokenBatch, pooling: PoolingMode) -> Result<Vec<f32>> {
         pollster::block_on(self.embed(batch, pooling))
     }
 }

@@ -21,6 +21,8 @@ pub enum Kernel {
     Attention,
     Embeddings,
     Pool,
+    /// sentence-transformers' Dense layer on pooled vectors (+ the head's final normalisation).
+    Dense,
     /// Matmul over q8_0 weights, dequantized in the kernel (matmul_quant.wgsl + matmul_q8_0.wgsl).
     MatmulQ8_0,
     /// Matmul over q4_0 weights, dequantized in the kernel (matmul_quant.wgsl + matmul_q4_0.wgsl).
@@ -36,6 +38,7 @@ impl Kernel {
             Kernel::Attention => "attention",
             Kernel::Embeddings => "embeddings",
             Kernel::Pool => "pool",
+            Kernel::Dense => "dense",
             Kernel::MatmulQ8_0 => "matmul_q8_0",
             Kernel::MatmulQ4_0 => "matmul_q4_0",
         }
@@ -49,8 +52,8 @@ impl Kernel {
         match self {
             Kernel::Matmul => &[MATMUL_TILE],
             Kernel::MatmulQ8_0 | Kernel::MatmulQ4_0 => &[MATMUL_TILE, MATMUL_QUANT],
-            Kernel::AddLayerNorm | Kernel::Embeddings => &[WORKGROUP_SUM],
-            Kernel::Gelu | Kernel::Attention | Kernel::Pool => &[],
+            Kernel::AddLayerNorm | Kernel::Embeddings | Kernel::Pool | Kernel::Dense => &[WORKGROUP_SUM],
+            Kernel::Gelu | Kernel::Attention => &[],
         }
     }
 
@@ -62,6 +65,7 @@ impl Kernel {
             Kernel::Attention => include_str!("kernels/attention.wgsl"),
             Kernel::Embeddings => include_str!("kernels/embeddings.wgsl"),
             Kernel::Pool => include_str!("kernels/pool.wgsl"),
+            Kernel::Dense => include_str!("kernels/dense.wgsl"),
             Kernel::MatmulQ8_0 => include_str!("kernels/matmul_q8_0.wgsl"),
             Kernel::MatmulQ4_0 => include_str!("kernels/matmul_q4_0.wgsl"),
         }

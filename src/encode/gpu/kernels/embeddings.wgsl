@@ -1,9 +1,11 @@
-// Embeddings of XLM-R: LayerNorm(word[id] + position[pos] + token_type[0]) · gamma + beta, one workgroup per token.
+// Embeddings of XLM-R and BERT: LayerNorm(word[id] + position[pos] + token_type[0]) · gamma + beta, one workgroup
+// per token.
 //
-// Positions follow RoBERTa / XLM-R (transformers' create_position_ids_from_input_ids): a real token's position is
-// pad_id + (number of non-pad tokens up to and including it); a pad token gets pad_id. That count is a reduction
-// over the row's prefix, done here per token so the kernel needs no second pass.
-// Token types are always 0 (XLM-R has one type), so the type row is row 0 of its table.
+// Positions (model::Positions): a real token's position is first_position + (number of non-pad tokens before it);
+// a pad token gets pad_position. XLM-R (transformers' create_position_ids_from_input_ids): first = pad_id + 1,
+// pad = pad_id; BERT: first = 0 (padding is masked, its row immaterial). The count is a reduction over the row's
+// prefix, done here per token so the kernel needs no second pass.
+// Token types are always 0 (one segment), so the type row is row 0 of its table.
 // Ids outside the vocabulary are rejected on the CPU before upload; the clamps below only keep a bad buffer from
 // reading out of bounds.
 // GATHERED (prelude): 0 = `word` is the whole vocab × hidden table, indexed by id; 1 = `word` holds one row per
@@ -17,7 +19,11 @@ struct Params {
     vocab: u32,
     positions: u32,
     eps: f32,
-    _pad: u32,
+    first_position: u32,
+    pad_position: u32,
+    _a0: u32,
+    _a1: u32,
+    _a2: u32,
 }
 
 @group(0) @binding(0) var<uniform> p: Params;
@@ -48,9 +54,10 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3
     }
     let real_before = u32(workgroup_sum(count, tid));
     let id = ids[t];
-    var pos = p.pad_id;
+    // real_before counts this token too when it is real.
+    var pos = p.pad_position;
     if (id != p.pad_id) {
-        pos = p.pad_id + real_before;
+        pos = p.first_position + real_before - 1u;
     }
     var w = min(id, p.vocab - 1u) * p.hidden;
     if (GATHERED == 1u) {

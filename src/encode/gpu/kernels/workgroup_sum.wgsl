@@ -1,4 +1,4 @@
-// Shared by the row-wise kernels (add_layernorm, embeddings): a sum over a 256-thread workgroup as a tree
+// Shared by the row-wise kernels (add_layernorm, embeddings, pool, dense): a sum over a 256-thread workgroup as a tree
 // reduction in workgroup memory, so rounding error grows with log2(threads) rather than with the row length.
 // pipelines.rs puts this file before the kernels that list it in `Kernel::snippets`.
 

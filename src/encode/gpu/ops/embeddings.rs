@@ -1,4 +1,5 @@
-//! The embedding layer: word + position + token-type rows, then LayerNorm, with XLM-R's position numbering.
+//! The embedding layer: word + position + token-type rows, then LayerNorm, with the family's position numbering
+//! (`model::Positions`: XLM-R from pad_token_id + 1, BERT from 0).
 
 use bytemuck::{Pod, Zeroable};
 
@@ -6,6 +7,7 @@ use super::add_layernorm::{check_eps, layernorm_row};
 use super::{count, need, need_len, to_u32};
 use crate::encode::gpu::pipelines::{Kernel, KernelKey, Pipelines, Spec, grid};
 use crate::error::{Error, Result};
+use crate::model::Positions;
 
 #[repr(C)]
 #[derive(Clone, Copy, Pod, Zeroable)]
@@ -17,7 +19,9 @@ struct Params {
     vocab: u32,
     positions: u32,
     eps: f32,
-    _pad: u32,
+    first_position: u32,
+    pad_position: u32,
+    _align: [u32; 3],
 }
 
 /// Shapes of the embedding layer: `batch × seq` ids, tables `vocab × hidden`, `positions × hidden`,
@@ -30,6 +34,8 @@ pub struct TokenEmbeddings {
     pub vocab: usize,
     pub positions: usize,
     pub pad_id: u32,
+    /// Which position row each token reads.
+    pub numbering: Positions,
     pub eps: f64,
 }
 
@@ -41,22 +47,6 @@ pub fn check_ids(ids: &[u32], vocab: usize) -> Result<()> {
     }
 }
 
-/// XLM-R position ids: pad_id + running count of non-pad tokens for real tokens, pad_id for pads.
-pub fn cpu_position_ids(ids: &[u32], seq: usize, pad_id: u32) -> Vec<u32> {
-    let mut out = Vec::with_capacity(ids.len());
-    for row in ids.chunks(seq.max(1)) {
-        let mut real = 0u32;
-        for &id in row {
-            if id != pad_id {
-                real += 1;
-                out.push(pad_id + real);
-            } else {
-                out.push(pad_id);
-            }
-        }
-    }
-    out
-}
 
 impl TokenEmbeddings {
     /// The kernel reading the whole table by id.
@@ -73,14 +63,12 @@ impl TokenEmbeddings {
         if self.vocab == 0 {
             return Err(Error::input("embeddings: empty vocabulary"));
         }
-        // The longest row must have a position row: pad_id + seq.
-        if self.pad_id as usize + self.seq >= self.positions {
+        // The longest row must have a position row: first + seq - 1 (and padding its row).
+        let need_rows = (self.numbering.first as usize + self.seq).max(self.numbering.pad as usize + 1);
+        if need_rows > self.positions {
             return Err(Error::input(format!(
-                "embeddings: {} tokens need {} position rows (positions start after pad id {}), the table has {}",
-                self.seq,
-                self.pad_id as usize + self.seq + 1,
-                self.pad_id,
-                self.positions
+                "embeddings: {} tokens need {need_rows} position rows (positions start at {}), the table has {}",
+                self.seq, self.numbering.first, self.positions
             )));
         }
         Ok(())
@@ -143,7 +131,9 @@ impl TokenEmbeddings {
             vocab: to_u32("vocabulary size", self.vocab)?,
             positions: to_u32("position table size", self.positions)?,
             eps: self.eps as f32,
-            _pad: 0,
+            first_position: self.numbering.first,
+            pad_position: self.numbering.pad,
+            _align: [0; 3],
         };
         let pipeline = p.get(&Self::key_for(gathered))?;
         let params = p.uniform("embeddings params", &params);
@@ -187,7 +177,7 @@ pub fn cpu_embeddings(
     shape: TokenEmbeddings,
 ) -> Result<Vec<f32>> {
     shape.check()?;
-    let TokenEmbeddings { batch, seq, hidden, vocab, positions, pad_id, eps } = shape;
+    let TokenEmbeddings { batch, seq, hidden, vocab, positions, pad_id, numbering, eps } = shape;
     need_len("token ids", ids.len(), batch * seq)?;
     need_len("word embedding table", word.len(), vocab * hidden)?;
     need_len("position embedding table", position.len(), positions * hidden)?;
@@ -197,7 +187,7 @@ pub fn cpu_embeddings(
     need_len("embeddings LayerNorm gamma", gamma.len(), hidden)?;
     need_len("embeddings LayerNorm beta", beta.len(), hidden)?;
     check_ids(ids, vocab)?;
-    let pos = cpu_position_ids(ids, seq, pad_id);
+    let pos = numbering.ids(ids, seq, pad_id);
     let mut out = vec![0f32; ids.len() * hidden];
     let mut v = vec![0f64; hidden];
     for (t, (&id, &ps)) in ids.iter().zip(&pos).enumerate() {

@@ -5,6 +5,7 @@
 
 pub mod add_layernorm;
 pub mod attention;
+pub mod dense;
 pub mod embeddings;
 pub mod gelu;
 pub mod matmul;
@@ -13,7 +14,8 @@ pub mod pool;
 
 pub use add_layernorm::{AddLayerNorm, cpu_add_layernorm};
 pub use attention::{Attention, cpu_attention};
-pub use embeddings::{TokenEmbeddings, WordRows, check_ids, cpu_embeddings, cpu_position_ids, gather_rows};
+pub use dense::{Dense, cpu_dense};
+pub use embeddings::{TokenEmbeddings, WordRows, check_ids, cpu_embeddings, gather_rows};
 pub use gelu::{Gelu, cpu_gelu};
 pub use matmul::{Matmul, cpu_matmul};
 pub use matmul_quant::{QuantBuffers, QuantMatmul, cpu_quant_matmul};

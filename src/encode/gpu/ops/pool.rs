@@ -1,11 +1,13 @@
-//! Mask-aware mean or CLS pooling, then L2 normalisation — on the GPU, so only batch × hidden values come back.
+//! Mask-aware mean, CLS or max pooling, then (unless Dense layers follow) L2 normalisation — on the GPU, so only
+//! batch × hidden values come back.
 
 use bytemuck::{Pod, Zeroable};
 
 use super::{count, need, need_len, to_u32};
-use crate::encode::gpu::pipelines::{Kernel, KernelKey, Pipelines, grid};
+use crate::encode::gpu::pipelines::{Kernel, KernelKey, Pipelines, Spec, grid};
 use crate::error::Result;
-use crate::model::Pooling;
+use crate::model::PoolingMode;
+use crate::model::pooling::{normalize_rows, pool};
 
 #[repr(C)]
 #[derive(Clone, Copy, Pod, Zeroable)]
@@ -13,7 +15,7 @@ struct Params {
     batch: u32,
     seq: u32,
     hidden: u32,
-    cls: u32,
+    _pad: u32,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -21,15 +23,24 @@ pub struct Pool {
     pub batch: usize,
     pub seq: usize,
     pub hidden: usize,
-    pub pooling: Pooling,
+    pub pooling: PoolingMode,
+    /// L2-normalise the pooled rows (false when Dense layers follow: the last of them normalises).
+    pub normalize: bool,
 }
 
 impl Pool {
+    /// One pipeline per (mode, normalise): both are prelude constants of pool.wgsl.
     pub fn key(&self) -> KernelKey {
-        KernelKey::new(Kernel::Pool)
+        let mode = match self.pooling {
+            PoolingMode::Mean => 0,
+            PoolingMode::Cls => 1,
+            PoolingMode::Max => 2,
+        };
+        KernelKey::new(Kernel::Pool).with(Spec::U32("MODE", mode)).with(Spec::U32("NORMALIZE", self.normalize as u32))
     }
 
-    /// `out[b] = normalise(pool(hidden[b], mask[b]))`; `hidden` is batch·seq·hidden, `mask` batch·seq, `out` batch·hidden.
+    /// `out[b] = [normalise](pool(hidden[b], mask[b]))`; `hidden` is batch·seq·hidden, `mask` batch·seq, `out`
+    /// batch·hidden.
     pub fn record(
         &self,
         p: &Pipelines,
@@ -42,7 +53,7 @@ impl Pool {
             batch: to_u32("pool batch", self.batch)?,
             seq: to_u32("pool seq", self.seq)?,
             hidden: to_u32("pool hidden", self.hidden)?,
-            cls: (self.pooling == Pooling::Cls) as u32,
+            _pad: 0,
         };
         need(p, "pool input", hidden, count("pool input", &[self.batch, self.seq, self.hidden])?)?;
         need(p, "pool mask", mask, count("pool mask", &[self.batch, self.seq])?)?;
@@ -63,5 +74,6 @@ impl Pool {
 pub fn cpu_pool(hidden: &[f32], mask: &[u32], shape: Pool) -> Result<Vec<f32>> {
     need_len("pool input", hidden.len(), shape.batch * shape.seq * shape.hidden)?;
     need_len("pool mask", mask.len(), shape.batch * shape.seq)?;
-    Ok(crate::model::pooling::pool_and_normalize(hidden, mask, shape.batch, shape.seq, shape.hidden, shape.pooling))
+    let pooled = pool(hidden, mask, shape.batch, shape.seq, shape.hidden, shape.pooling);
+    Ok(if shape.normalize { normalize_rows(&pooled, shape.hidden) } else { pooled.into_iter().map(|v| v as f32).collect() })
 }
