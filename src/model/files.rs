@@ -172,7 +172,7 @@ impl ModelFiles {
         for name in [CONFIG, WEIGHTS, GGUF, TOKENIZER, ST_MODULES, ST_CONFIG, ST_BERT_CONFIG, ST_DEFAULT_POOLING] {
             read(&mut files, name)?;
         }
-        for folder in crate::model::pooling::module_folders(&files)? {
+        for folder in crate::model::st_modules::module_folders(&files)? {
             read(&mut files, &format!("{folder}/config.json"))?;
             // A Dense module's weights (a pickle is read only to be refused by name in `model::head`).
             read(&mut files, &format!("{folder}/model.safetensors"))?;

@@ -15,50 +15,8 @@ use serde::Deserialize;
 use crate::error::{Error, Result};
 use crate::model::files::{self, ModelFiles};
 use crate::model::pooling::{self, PoolingMode};
+use crate::model::st_modules::{ModuleKind, st_modules};
 use crate::model::weights::Weights;
-
-/// What a modules.json entry is. Types are matched by their last component under `sentence_transformers.`, so
-/// both `sentence_transformers.models.Dense` and newer paths (`sentence_transformers.base.modules.dense.Dense`) read.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ModuleKind {
-    Transformer,
-    Pooling,
-    Dense,
-    Normalize,
-    Other(String),
-}
-
-/// One modules.json entry.
-#[derive(Debug, Clone)]
-pub struct StModule {
-    pub path: String,
-    pub kind: ModuleKind,
-}
-
-#[derive(Deserialize)]
-struct RawModule {
-    #[serde(default)]
-    path: String,
-    #[serde(rename = "type")]
-    kind: String,
-}
-
-fn kind_of(type_name: &str) -> ModuleKind {
-    let last = type_name.rsplit('.').next().unwrap_or_default();
-    match (type_name.starts_with("sentence_transformers."), last) {
-        (true, "Transformer") => ModuleKind::Transformer,
-        (true, "Pooling") => ModuleKind::Pooling,
-        (true, "Dense") => ModuleKind::Dense,
-        (true, "Normalize") => ModuleKind::Normalize,
-        _ => ModuleKind::Other(type_name.to_string()),
-    }
-}
-
-/// modules.json in order, or `None` when the model has none (a bare transformers checkpoint).
-pub fn st_modules(files: &ModelFiles) -> Result<Option<Vec<StModule>>> {
-    let Some(raw) = files.json_opt::<Vec<RawModule>>(files::ST_MODULES)? else { return Ok(None) };
-    Ok(Some(raw.into_iter().map(|m| StModule { kind: kind_of(&m.kind), path: m.path.trim_end_matches('/').to_string() }).collect()))
-}
 
 /// A Dense layer's activation (sentence-transformers stores the torch class name).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -379,9 +337,9 @@ mod tests {
 
     #[test]
     fn newer_module_paths_are_recognised() {
-        assert_eq!(kind_of("sentence_transformers.base.modules.dense.Dense"), ModuleKind::Dense);
-        assert_eq!(kind_of("sentence_transformers.models.Normalize"), ModuleKind::Normalize);
-        assert_eq!(kind_of("my_package.Dense"), ModuleKind::Other("my_package.Dense".into()));
+        assert_eq!(crate::model::st_modules::kind_of("sentence_transformers.base.modules.dense.Dense"), ModuleKind::Dense);
+        assert_eq!(crate::model::st_modules::kind_of("sentence_transformers.models.Normalize"), ModuleKind::Normalize);
+        assert_eq!(crate::model::st_modules::kind_of("my_package.Dense"), ModuleKind::Other("my_package.Dense".into()));
         assert!(is_module_weights("2_Dense/model.safetensors") && !is_module_weights("model.safetensors"));
     }
 }

@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::model::files::{self, ModelFiles};
-use crate::model::head;
+use crate::model::st_modules;
 
 /// Pooling a caller can ask for, and the trainer trains.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -70,12 +70,6 @@ impl std::str::FromStr for Pooling {
     }
 }
 
-/// Folders of the sentence-transformers modules that modules.json lists (`1_Pooling`, `2_Dense`, …): the model
-/// directory reader loads their files.
-pub fn module_folders(files: &ModelFiles) -> Result<Vec<String>> {
-    Ok(head::st_modules(files)?.unwrap_or_default().into_iter().map(|m| m.path).filter(|p| !p.is_empty()).collect())
-}
-
 /// sentence-transformers' Pooling config, both generations: `pooling_mode` ("mean", or a list of modes, since
 /// v5) and the `pooling_mode_*_tokens` booleans (before). Unknown fields are ignored; the modes we cannot honour
 /// are errors.
@@ -123,10 +117,10 @@ impl Pooling {
 impl PoolingMode {
     /// The pooling the model's sentence-transformers files declare, defaulting to mean.
     pub fn from_files(files: &ModelFiles) -> Result<Self> {
-        let folders: Vec<String> = head::st_modules(files)?
+        let folders: Vec<String> = st_modules::st_modules(files)?
             .unwrap_or_default()
             .into_iter()
-            .filter(|m| m.kind == head::ModuleKind::Pooling)
+            .filter(|m| m.kind == st_modules::ModuleKind::Pooling)
             .map(|m| m.path)
             .collect();
         match folders.as_slice() {
