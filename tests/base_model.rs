@@ -219,8 +219,9 @@ fn page_model_equals_base_where_pieces_are_kept() {
     }
     changed.dedup();
     eprintln!("page model: same pieces on {same} of {} rows (max |Δ| {worst:.2e}); changed: {changed:?}", rows.len());
-    // Measured for the committed trim (66,972 pieces from demo + Tatoeba + NTREX of the page's 11 languages): 64 of
-    // 128. Words the small trimming corpus never saw re-segment into shorter kept pieces even in covered languages
-    // ("fließt"), which is why the trimmed model's MLQA-R scores are reported beside the base model's.
-    assert!(same >= 64, "only {same} of {} rows keep their pieces", rows.len());
+    // Measured for the committed trim (72,000 pieces from demo + Tatoeba + NTREX + the QA training records of the
+    // page's 11 languages): 70 of 128; the others are scripts the page does not cover (Hebrew, Hangul, kana, …) or
+    // words the trimming corpus never saw, which re-segment into shorter kept pieces even in covered languages
+    // ("Cremona"). That is why the trimmed model's MLQA-R scores are reported beside the base model's.
+    assert!(same >= 70, "only {same} of {} rows keep their pieces", rows.len());
 }

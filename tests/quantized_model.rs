@@ -234,4 +234,89 @@ everywhere! {
         let err = load_err(&ModelFiles::new("m").with("model.gguf", b"GGUF\x09\x00\x00\x00garbage".to_vec()));
         assert!(err.contains("m/model.gguf") && err.contains("not a readable GGUF"), "{err}");
     }
+    fn large_files_travel_gzipped() {
+        // A file of at least GZIP_FROM bytes is stored as base64 gzip (format 2) and reads back byte for byte;
+        // small ones stay plain text, so the tiny fixtures' files are unchanged.
+        let big: String = (0..6000).map(|i| format!("line {i}: ▁piece ▁مرحبا ▁你好\n")).collect();
+        assert!(big.len() >= gguf::GZIP_FROM);
+        let model = tiny_xlmr().with("README.md", big.clone().into_bytes());
+        let q = gguf::write(&model, QuantScheme::Q8_0).unwrap();
+        let has = |key: &str| q.bytes.windows(key.len()).any(|w| w == key.as_bytes());
+        assert!(has("lingbridge.file_gzip.README.md") && !has("lingbridge.file.README.md"));
+        assert!(has("lingbridge.file.tokenizer.json"), "a 38 kB tokenizer stays plain");
+        assert!(q.bytes.len() < gguf::write(&tiny_xlmr(), QuantScheme::Q8_0).unwrap().bytes.len() + big.len() / 4, "compressed");
+        let files = ModelFiles::new("m").with("model.gguf", q.bytes);
+        assert_eq!(files.get("README.md"), Some(big.as_bytes()));
+        assert_eq!(files.get("tokenizer.json"), tiny_xlmr().get("tokenizer.json"));
+        assert_eq!(embed(&files), embed(&ModelFiles::new("n").with("model.gguf", gguf_model(QuantScheme::Q8_0).1.bytes)));
+    }
+
+    fn a_broken_gzipped_file_is_a_named_error() {
+        use base64::Engine as _;
+        let b64 = |z: &[u8]| base64::engine::general_purpose::STANDARD.encode(z);
+        let gz = |bytes: &[u8]| {
+            use std::io::Write as _;
+            let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+            e.write_all(bytes).unwrap();
+            e.finish().unwrap()
+        };
+        let tokenizer = tiny_xlmr().get("tokenizer.json").unwrap().to_vec();
+        let whole = gz(&tokenizer);
+        for (what, packed, want) in [
+            ("not base64", "%%% not base64 %%%".to_string(), "not base64"),
+            ("cut short", b64(&whole[..whole.len() / 2]), "not a whole gzip stream"),
+            ("not gzip", b64(b"plain bytes, no gzip header"), "not a whole gzip stream"),
+        ] {
+            let files = with_embedded(&[("lingbridge.file_gzip.tokenizer.json", packed)]);
+            let err = load_err(&files);
+            assert!(err.contains("m/model.gguf") && err.contains("embedded tokenizer.json") && err.contains(want), "{what}: {err}");
+        }
+        // The same file both plain and gzipped is ambiguous.
+        let text = String::from_utf8(tokenizer).unwrap();
+        let files = with_embedded(&[("lingbridge.file_gzip.tokenizer.json", b64(&whole)), ("lingbridge.file.tokenizer.json", text)]);
+        assert!(load_err(&files).contains("embedded twice"));
+        // Without the breakage the hand-made file loads: the errors above are the streams', not the file's.
+        let files = with_embedded(&[("lingbridge.file_gzip.tokenizer.json", b64(&whole))]);
+        Encoder::load(&files, &EncoderOptions::default()).expect("a hand-made format-2 file loads");
+    }
+}
+
+/// The tiny model as a GGUF whose metadata is written by hand: its files but `tokenizer.json`, plus `extra`.
+fn with_embedded(extra: &[(&str, String)]) -> ModelFiles {
+    use candle_core::quantized::gguf_file::{self, Value};
+    let source = gguf_model(QuantScheme::F32).1.bytes;
+    let content = gguf_file::Content::read(&mut std::io::Cursor::new(&source)).unwrap();
+    let mut meta: Vec<(String, Value)> =
+        content.metadata.iter().filter(|(k, _)| k.as_str() != "lingbridge.file.tokenizer.json").map(|(k, v)| (k.clone(), v.clone())).collect();
+    meta.extend(extra.iter().map(|(k, v)| (k.to_string(), Value::String(v.clone()))));
+    let mut cursor = std::io::Cursor::new(&source);
+    let tensors: Vec<(String, candle_core::quantized::QTensor)> = content
+        .tensor_infos
+        .keys()
+        .map(|name| (name.clone(), content.tensor(&mut cursor, name, &candle_core::Device::Cpu).unwrap()))
+        .collect();
+    let meta_refs: Vec<(&str, &Value)> = meta.iter().map(|(k, v)| (k.as_str(), v)).collect();
+    let tensor_refs: Vec<(&str, &candle_core::quantized::QTensor)> = tensors.iter().map(|(k, v)| (k.as_str(), v)).collect();
+    let mut out = std::io::Cursor::new(Vec::new());
+    gguf_file::write(&mut out, &meta_refs, &tensor_refs).unwrap();
+    ModelFiles::new("m").with("model.gguf", out.into_inner())
+}
+
+/// A gzip bomb (64 MiB + 1 of zeros in 65 kB) is refused by name, not expanded without bound. Native only: the
+/// browser suites need not allocate 64 MiB to show the same code path.
+#[cfg(not(target_arch = "wasm32"))]
+#[test]
+fn a_gzip_bomb_is_refused() {
+    use base64::Engine as _;
+    use std::io::Write as _;
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    let zeros = vec![0u8; 1 << 20];
+    for _ in 0..64 {
+        e.write_all(&zeros).unwrap();
+    }
+    e.write_all(&[0]).unwrap();
+    let z = e.finish().unwrap();
+    let files = with_embedded(&[("lingbridge.file_gzip.tokenizer.json", base64::engine::general_purpose::STANDARD.encode(&z))]);
+    let err = load_err(&files);
+    assert!(err.contains("embedded tokenizer.json") && err.contains("expands beyond 64 MiB"), "{err}");
 }

@@ -185,3 +185,33 @@ fn malformed_inputs_give_named_errors() {
     let err = trim::tables::trim_safetensors(tiny_xlmr().get("model.safetensors").unwrap(), "w.safetensors", &wide.kept).unwrap_err();
     assert!(err.to_string().contains("uses id 100000"), "{err}");
 }
+
+/// `--max-pieces`: the corpus pieces used least go first, never a special or a single character, so no text
+/// gains an `<unk>`; the texts that used a dropped piece segment into more, shorter pieces.
+#[test]
+fn a_piece_limit_leaves_out_the_least_used_corpus_pieces_and_never_makes_unk() {
+    let model = tiny_xlmr();
+    let texts = corpus();
+    let full = trim::plan_model(&model, &texts, &Scripts::Auto).unwrap();
+    assert_eq!(full.clone().limit(full.kept.len()).unwrap().kept, full.kept, "a plan within the limit is unchanged");
+    let max = full.kept.len() - 5;
+    let cut = full.clone().limit(max).unwrap();
+    assert_eq!((cut.kept.len(), cut.dropped, cut.kept_by.corpus), (max, 5, full.kept_by.corpus - 5));
+    assert!(cut.dropped_max_uses >= 1);
+    let original = model.get("tokenizer.json").unwrap();
+    let json: serde_json::Value = serde_json::from_slice(original).unwrap();
+    let piece = |id: u32| json["model"]["vocab"][id as usize][0].as_str().unwrap().to_string();
+    for id in full.kept.iter().filter(|id| !cut.kept.contains(id)) {
+        assert!(*id >= 5, "special {id} dropped");
+        assert!(piece(*id).trim_start_matches('▁').chars().count() > 1, "single character {:?} dropped", piece(*id));
+    }
+    let trimmed = trimmed_files(&model, &cut);
+    let c = trim::compare(original, trimmed.get("tokenizer.json").unwrap(), &cut, &texts).unwrap();
+    assert!(c.changed > 0 && c.more_unk == 0 && c.tokens_after > c.tokens_before, "{c:?}");
+    assert!(c.token_growth() > 0.0 && c.example.is_some());
+    // The trimmed model still loads and embeds every text.
+    assert_eq!(embed(&trimmed, &texts, TextKind::Query).len(), texts.len() * 64);
+
+    let err = full.limit(3).unwrap_err().to_string();
+    assert!(err.contains("must stay"), "{err}");
+}

@@ -42,6 +42,10 @@ pub struct CorpusArgs {
     /// Skip re-tokenizing the corpus with the trimmed tokenizer (the check that ids map back).
     #[arg(long)]
     no_verify: bool,
+    /// Keep at most N ids: the corpus pieces used least are left out first (specials and single characters
+    /// always stay, so nothing becomes <unk>; texts that used a left-out piece segment into shorter ones).
+    #[arg(long, value_name = "N")]
+    max_pieces: Option<usize>,
 }
 
 #[derive(clap::Args)]
@@ -191,14 +195,40 @@ fn with_prompts(texts: &[String], prefixes: &Prefixes) -> Vec<String> {
     out
 }
 
-/// Re-tokenizes with the trimmed tokenizer; an error when any text's ids do not map back.
-fn check(original: &[u8], trimmed: &[u8], plan: &Plan, texts: &[String], prefixes: &Prefixes) -> anyhow::Result<usize> {
+/// Re-tokenizes the corpus with the trimmed tokenizer. Without a --max-pieces cut every text's ids must map back;
+/// with one, texts may segment differently but never into more `<unk>`.
+fn check(original: &[u8], trimmed: &[u8], plan: &Plan, texts: &[String], prefixes: &Prefixes) -> anyhow::Result<trim::Comparison> {
     let all = with_prompts(texts, prefixes);
-    let bad = trim::verify(original, trimmed, plan, &all, 3)?;
-    if let Some((text, a, b)) = bad.first() {
-        bail!("the trimmed tokenizer segments {text:?} differently: {a:?} vs (trimmed) {b:?}; please report this");
+    let c = trim::compare(original, trimmed, plan, &all)?;
+    if c.more_unk > 0 || (plan.dropped == 0 && c.changed > 0) {
+        let (text, a, b) = c.example.clone().unwrap_or_default();
+        bail!(
+            "the trimmed tokenizer segments {} of {} texts differently ({} with more <unk>), e.g. {text:?}: {a:?} vs (trimmed) {b:?}; please report this",
+            c.changed, c.texts, c.more_unk
+        );
     }
-    Ok(all.len())
+    Ok(c)
+}
+
+fn print_check(c: &trim::Comparison) {
+    if c.changed == 0 {
+        println!("checked  {} texts re-tokenize to the same pieces", c.texts);
+    } else {
+        println!(
+            "checked  {} texts: {} segment into other kept pieces ({:+.2} % tokens), none into more <unk>",
+            c.texts,
+            c.changed,
+            100.0 * c.token_growth()
+        );
+    }
+}
+
+/// The plan under the --max-pieces limit, if one was given.
+fn limited(plan: Plan, args: &CorpusArgs) -> anyhow::Result<Plan> {
+    Ok(match args.max_pieces {
+        Some(n) => plan.limit(n)?,
+        None => plan,
+    })
 }
 
 fn print_plan(plan: &Plan) {
@@ -214,6 +244,12 @@ fn print_plan(plan: &Plan) {
         by.min_score
     );
     println!("corpus   {} distinct texts, {} tokens, {} <unk>", plan.texts, plan.tokens, plan.unk_tokens);
+    if plan.dropped > 0 {
+        println!(
+            "limit    {} corpus pieces left out, each used at most {} times (a text counts once bare and once per prompt)",
+            plan.dropped, plan.dropped_max_uses
+        );
+    }
     let scripts: Vec<String> = plan.single_chars_by_script.iter().map(|(s, n)| format!("{s} {n}")).collect();
     println!("scripts  {} (single-character pieces kept: {})", plan.scripts.join(","), scripts.join(", "));
 }
@@ -231,7 +267,7 @@ fn run_trim(args: TrimArgs) -> anyhow::Result<()> {
     let read_s = start.elapsed().as_secs_f64();
 
     let t = Instant::now();
-    let plan = trim::plan_model(&model, &texts, &scripts)?;
+    let plan = limited(trim::plan_model(&model, &texts, &scripts)?, &args.corpus)?;
     let plan_s = t.elapsed().as_secs_f64();
     let t = Instant::now();
     let mut skipped = Vec::new();
@@ -245,11 +281,11 @@ fn run_trim(args: TrimArgs) -> anyhow::Result<()> {
 
     let t = Instant::now();
     let verified = if args.corpus.no_verify {
-        0
+        None
     } else {
         let original = model.require(files::TOKENIZER, "")?;
         let new = trimmed.files.get(files::TOKENIZER).map(Vec::as_slice).map_or_else(|| embedded_tokenizer(&trimmed), |b| Ok(b.to_vec()))?;
-        check(original, &new, &plan, &texts, &Prefixes::from_files(&model)?)?
+        Some(check(original, &new, &plan, &texts, &Prefixes::from_files(&model)?)?)
     };
     let verify_s = t.elapsed().as_secs_f64();
 
@@ -294,9 +330,7 @@ fn run_trim(args: TrimArgs) -> anyhow::Result<()> {
     if !skipped.is_empty() {
         println!("left out {} (they still hold the full vocabulary)", skipped.join(", "));
     }
-    if verified > 0 {
-        println!("checked  {verified} texts re-tokenize to the same pieces");
-    }
+    verified.iter().for_each(print_check);
     if let Some(path) = &args.report {
         let report = serde_json::json!({
             "model": args.model.display().to_string(),
@@ -306,7 +340,7 @@ fn run_trim(args: TrimArgs) -> anyhow::Result<()> {
             "tables": trimmed.tables,
             "bytes": {"input": input_bytes, "output": output_bytes},
             "left_out": skipped,
-            "verified_texts": verified,
+            "check": verified,
             "seconds": {"read": read_s, "plan": plan_s, "write": write_s, "verify": verify_s, "total": start.elapsed().as_secs_f64()},
         });
         write(path, serde_json::to_string_pretty(&report)?.as_bytes())?;
@@ -375,25 +409,23 @@ fn run_stats(args: StatsArgs) -> anyhow::Result<()> {
     let (texts, per_file) = read_corpus(&args.corpus)?;
     let read_s = start.elapsed().as_secs_f64();
     let t = Instant::now();
-    let plan = trim::plan(&tokenizer, &shown, &prefixes, &texts, &scripts)?;
+    let plan = limited(trim::plan(&tokenizer, &shown, &prefixes, &texts, &scripts)?, &args.corpus)?;
     let plan_s = t.elapsed().as_secs_f64();
     let t = Instant::now();
     let trimmed = trim::rewrite_tokenizer(&tokenizer, &shown, &plan)?;
-    let verified = if args.corpus.no_verify { 0 } else { check(&tokenizer, &trimmed, &plan, &texts, &prefixes)? };
+    let verified = if args.corpus.no_verify { None } else { Some(check(&tokenizer, &trimmed, &plan, &texts, &prefixes)?) };
     let verify_s = t.elapsed().as_secs_f64();
     println!("files    {} ({} texts)", per_file.len(), texts.len());
     print_plan(&plan);
     println!("tokenizer.json {} → {} bytes", tokenizer.len(), trimmed.len());
-    if verified > 0 {
-        println!("checked  {verified} texts re-tokenize to the same pieces");
-    }
+    verified.iter().for_each(print_check);
     println!("time     read {read_s:.1} s, plan {plan_s:.1} s, rewrite + check {verify_s:.1} s");
     if let Some(path) = &args.report {
         let mut plan_json = serde_json::to_value(&plan)?;
         plan_json.as_object_mut().map(|o| o.remove("kept"));
         let report = serde_json::json!({
             "tokenizer": shown, "corpus_files": per_file.len(), "corpus_texts": texts.len(), "plan": plan_json,
-            "tokenizer_bytes": {"before": tokenizer.len(), "after": trimmed.len()}, "verified_texts": verified,
+            "tokenizer_bytes": {"before": tokenizer.len(), "after": trimmed.len()}, "check": verified,
             "seconds": {"read": read_s, "plan": plan_s, "rewrite_and_check": verify_s},
         });
         write(path, serde_json::to_string_pretty(&report)?.as_bytes())?;

@@ -352,3 +352,37 @@ fn patience_stops_a_run_that_no_longer_improves() {
     assert_eq!(state(&out.join("best"))["step"], 2);
     assert_eq!(state(&out.join("last"))["step"], 4);
 }
+
+/// A BERT-family start (the WordPiece fixture: positions from 0, its own tokenizer) trains, and
+/// `--freeze-word-table` keeps the word table bit for bit while every other encoder weight moves; AdamW keeps no
+/// moments for it, and a resumed frozen run is the same run.
+#[test]
+fn a_bert_model_trains_with_its_word_table_frozen() {
+    let f = fixture();
+    let init = root("tests/fixtures/tiny-bert-wordpiece");
+    let out = f.dir.join("frozen");
+    let flags = ["--steps", "6", "--lr", "1e-3", "--warmup", "1", "--freeze-word-table"];
+    ok(&lingbridge(&train_args(&f, &init, out.to_str().unwrap(), &flags)));
+    let load = |p: PathBuf| candle_core::safetensors::load(p, &candle_core::Device::Cpu).unwrap();
+    let before = load(Path::new(&init).join("model.safetensors"));
+    let after = load(out.join("last/model.safetensors"));
+    let values = |t: &candle_core::Tensor| t.flatten_all().unwrap().to_vec1::<f32>().unwrap();
+    const WORD: &str = "embeddings.word_embeddings.weight";
+    assert_eq!(values(&before[WORD]), values(&after[WORD]), "the frozen word table changed");
+    for (name, tensor) in &before {
+        if name != WORD && !name.starts_with("pooler.") {
+            assert_ne!(values(tensor), values(&after[name]), "{name} was not trained");
+        }
+    }
+    let moments = load(out.join("last/optimizer.safetensors"));
+    assert!(!moments.contains_key(&format!("m.{WORD}")) && moments.contains_key("m.embeddings.position_embeddings.weight"));
+    assert_eq!(state(&out.join("last"))["settings"]["freeze_word_table"], true);
+
+    // Resuming with the table unfrozen would be another run: refused by name.
+    let mut args = train_args(&f, &init, out.to_str().unwrap(), &["--steps", "8", "--lr", "1e-3", "--warmup", "1", "--resume"]);
+    let o = lingbridge(&args);
+    assert!(!o.status.success() && String::from_utf8_lossy(&o.stderr).contains("freeze_word_table"));
+    args.push("--freeze-word-table");
+    ok(&lingbridge(&args));
+    assert_eq!(values(&before[WORD]), values(&load(out.join("last/model.safetensors"))[WORD]));
+}

@@ -89,6 +89,25 @@ fn stats_on_a_tokenizer_alone() {
     assert!(printed.contains("kept") && printed.contains("of 615 ids") && printed.contains("checked"), "{printed}");
 }
 
+/// `--max-pieces`: the limit is met, what was left out is said, the check allows other segmentations but no new
+/// `<unk>`; a limit below what must stay is a named error.
+#[test]
+fn a_piece_limit_is_met_and_reported() {
+    let tmp = tempfile::tempdir().unwrap();
+    let corpus = corpus_file(tmp.path());
+    let tokenizer = format!("{}/tokenizer.json", fixture());
+    let full = ok(&["vocab", "stats", "--model", &tokenizer, "--corpus", &corpus]);
+    let kept = |printed: &str| -> usize {
+        printed.lines().find_map(|l| l.strip_prefix("kept")).and_then(|l| l.split_whitespace().next()).unwrap().parse().unwrap()
+    };
+    let n = kept(&full);
+    let limited = ok(&["vocab", "stats", "--model", &tokenizer, "--corpus", &corpus, "--max-pieces", &(n - 3).to_string()]);
+    assert_eq!(kept(&limited), n - 3, "{limited}");
+    assert!(limited.contains("limit    3 corpus pieces left out") && limited.contains("none into more <unk>"), "{limited}");
+    let err = fails(&["vocab", "stats", "--model", &tokenizer, "--corpus", &corpus, "--max-pieces", "2"]);
+    assert!(err.contains("must stay"), "{err}");
+}
+
 #[test]
 fn evaluation_data_is_refused_unless_allowed() {
     let tmp = tempfile::tempdir().unwrap();

@@ -86,7 +86,7 @@ impl ModelFiles {
 
     fn embedded(&self) -> Option<&Embedded> {
         let gguf = self.files.get(GGUF)?;
-        let parsed = self.embedded.get_or_init(|| Arc::new(crate::model::gguf::read_header(gguf).map(|c| crate::model::gguf::embedded_files(&c))));
+        let parsed = self.embedded.get_or_init(|| Arc::new(crate::model::gguf::read_header(gguf).and_then(|c| crate::model::gguf::embedded_files(&c))));
         Some(parsed.as_ref())
     }
 

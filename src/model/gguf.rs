@@ -11,6 +11,11 @@
 //!     `lingbridge.file.config.json`, `lingbridge.file.tokenizer.json`, `lingbridge.file.modules.json`,
 //!     `lingbridge.file.1_Pooling/config.json`, `lingbridge.file.config_sentence_transformers.json`,
 //!     `lingbridge.file.sentence_bert_config.json` (the ones present);
+//!   - `lingbridge.file_gzip.<path>` (string, format 2) instead of `lingbridge.file.<path>` for a file of at least
+//!     [`GZIP_FROM`] bytes: its gzip stream, base64-encoded (GGUF strings are UTF-8, so bytes travel as text). It is
+//!     the tokenizer: 2.55 MB of JSON in the page's trimmed model, 0.87 MB gzipped and base64'd, and the page's
+//!     download budget is 30 MB. A reader refuses a stream that does not decode or expands beyond
+//!     [`MAX_EMBEDDED_FILE`] bytes (a gzip bomb), by name;
 //! - tensors, under their Hugging Face names without the masked-LM `roberta.` prefix (masked-LM heads are dropped),
 //!   with the shapes of the PyTorch module (`[out, in]` for linear weights; GGUF stores the dimensions reversed,
 //!   candle turns them back):
@@ -36,12 +41,18 @@ use crate::model::files::{self, ModelFiles};
 use crate::model::quant::{BLOCK, QuantScheme, quantize_ggml};
 use crate::model::weights::Weights;
 
-/// Bumped when the layout above changes incompatibly.
-pub const FORMAT_VERSION: u32 = 1;
+/// Bumped when the layout above changes incompatibly (2: gzipped files). Readers read every version up to this.
+pub const FORMAT_VERSION: u32 = 2;
 pub const KEY_FORMAT_VERSION: &str = "lingbridge.format_version";
 pub const KEY_SCHEME: &str = "lingbridge.scheme";
 /// Prefix of the metadata keys holding the model directory's other files.
 pub const KEY_FILE_PREFIX: &str = "lingbridge.file.";
+/// Prefix of the keys holding a file as base64 of its gzip stream (format 2).
+pub const KEY_FILE_GZIP_PREFIX: &str = "lingbridge.file_gzip.";
+/// Files from this size on are stored gzipped.
+pub const GZIP_FROM: usize = 64 * 1024;
+/// The largest embedded file a reader expands (a full 250k-piece XLM-R tokenizer.json is 17 MB).
+pub const MAX_EMBEDDED_FILE: u64 = 64 * 1024 * 1024;
 const KEY_ARCHITECTURE: &str = "general.architecture";
 
 /// The scheme a tensor is stored in when a file of `scheme` is written (the rule of the module docs).
@@ -139,7 +150,11 @@ pub fn write_parts(architecture: &str, scheme: QuantScheme, texts: &[(String, St
         (KEY_SCHEME.into(), Value::String(scheme.name().into())),
     ];
     for (name, text) in texts {
-        metadata.push((format!("{KEY_FILE_PREFIX}{name}"), Value::String(text.clone())));
+        if text.len() >= GZIP_FROM {
+            metadata.push((format!("{KEY_FILE_GZIP_PREFIX}{name}"), Value::String(gzip_base64(text.as_bytes())?)));
+        } else {
+            metadata.push((format!("{KEY_FILE_PREFIX}{name}"), Value::String(text.clone())));
+        }
     }
     let meta_refs: Vec<(&str, &Value)> = metadata.iter().map(|(k, v)| (k.as_str(), v)).collect();
     let tensor_refs: Vec<(&str, &QTensor)> = tensors.iter().map(|(k, v)| (k.as_str(), v)).collect();
@@ -168,13 +183,47 @@ pub(crate) fn read_header(bytes: &[u8]) -> std::result::Result<Content, String> 
     }
 }
 
-/// The model files embedded in a header's metadata, by path.
-pub(crate) fn embedded_files(content: &Content) -> BTreeMap<String, Vec<u8>> {
-    content
-        .metadata
-        .iter()
-        .filter_map(|(k, v)| Some((k.strip_prefix(KEY_FILE_PREFIX)?.to_string(), v.to_string().ok()?.clone().into_bytes())))
-        .collect()
+/// The model files embedded in a header's metadata, by path; the message says which one cannot be expanded.
+pub(crate) fn embedded_files(content: &Content) -> std::result::Result<BTreeMap<String, Vec<u8>>, String> {
+    let mut out = BTreeMap::new();
+    for (key, value) in &content.metadata {
+        let Ok(text) = value.to_string() else { continue };
+        let (name, bytes) = if let Some(name) = key.strip_prefix(KEY_FILE_PREFIX) {
+            (name, text.clone().into_bytes())
+        } else if let Some(name) = key.strip_prefix(KEY_FILE_GZIP_PREFIX) {
+            (name, gunzip_base64(text).map_err(|e| format!("embedded {name}: {e}"))?)
+        } else {
+            continue;
+        };
+        if out.insert(name.to_string(), bytes).is_some() {
+            return Err(format!("{name} is embedded twice (plain and gzipped)"));
+        }
+    }
+    Ok(out)
+}
+
+/// gzip (level 9: written once, downloaded by every visitor), then base64.
+fn gzip_base64(bytes: &[u8]) -> Result<String> {
+    use base64::Engine as _;
+    use std::io::Write as _;
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    gz.write_all(bytes).and_then(|_| gz.finish()).map(|z| base64::engine::general_purpose::STANDARD.encode(z)).map_err(|e| Error::backend("gzip", e.to_string()))
+}
+
+/// The inverse of [`gzip_base64`], expanding at most [`MAX_EMBEDDED_FILE`] bytes.
+fn gunzip_base64(text: &str) -> std::result::Result<Vec<u8>, String> {
+    use base64::Engine as _;
+    use std::io::Read as _;
+    let z = base64::engine::general_purpose::STANDARD.decode(text).map_err(|e| format!("not base64 ({e})"))?;
+    let mut out = Vec::new();
+    flate2::read::GzDecoder::new(z.as_slice())
+        .take(MAX_EMBEDDED_FILE + 1)
+        .read_to_end(&mut out)
+        .map_err(|e| format!("not a whole gzip stream ({e})"))?;
+    if out.len() as u64 > MAX_EMBEDDED_FILE {
+        return Err(format!("expands beyond {} MiB", MAX_EMBEDDED_FILE >> 20));
+    }
+    Ok(out)
 }
 
 /// The scheme recorded in a header.

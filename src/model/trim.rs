@@ -19,6 +19,7 @@
 //! (`added_tokens_decoder` keys) and the word table (rows of the kept ids; [`tables`]). Everything here works on
 //! bytes, so it could run in the page as well as in `lingbridge vocab trim`.
 
+pub mod limit;
 pub mod scripts;
 pub mod tables;
 
@@ -31,6 +32,7 @@ use crate::error::{Error, Result};
 use crate::model::files::{self, ModelFiles};
 use crate::model::tokenizer::Prefixes;
 
+pub use limit::{Comparison, compare};
 pub use tables::{TableInfo, TrimmedModel, tensor_bytes, trim_model};
 
 /// Which scripts' single-character pieces to keep.
@@ -89,6 +91,15 @@ pub struct Plan {
     pub scripts: Vec<String>,
     /// Single-character pieces kept per script.
     pub single_chars_by_script: BTreeMap<String, usize>,
+    /// Corpus pieces left out by [`Plan::limit`] (0: every piece the corpus uses is kept).
+    pub dropped: usize,
+    /// Most uses of a dropped piece in the corpus, where each text counts once bare and once per prompt (E5: 3 uses
+    /// = one text); 0 when none was dropped.
+    pub dropped_max_uses: u32,
+    /// The corpus pieces [`Plan::limit`] may leave out, as (original id, uses in the corpus): those no other rule
+    /// keeps (a used single character stays, or unseen text could become `<unk>`).
+    #[serde(skip)]
+    droppable: Vec<(u32, u32)>,
 }
 
 impl Plan {
@@ -225,7 +236,7 @@ pub fn plan<S: AsRef<str>>(tokenizer_json: &[u8], file: &str, prefixes: &Prefixe
         return Err(Error::input("the corpus holds no non-empty text: nothing to decide which pieces to keep"));
     }
 
-    let mut used = vec![false; original];
+    let mut uses = vec![0u32; original];
     let (mut tokens, mut unk_tokens) = (0, 0);
     let mut chars: HashSet<char> = HashSet::new();
     for chunk in variants.chunks(4096) {
@@ -234,8 +245,8 @@ pub fn plan<S: AsRef<str>>(tokenizer_json: &[u8], file: &str, prefixes: &Prefixe
             for &id in enc.get_ids() {
                 tokens += 1;
                 unk_tokens += usize::from(Some(id) == model.unk_id);
-                if let Some(u) = used.get_mut(id as usize) {
-                    *u = true;
+                if let Some(u) = uses.get_mut(id as usize) {
+                    *u = u.saturating_add(1);
                 }
             }
         }
@@ -272,6 +283,7 @@ pub fn plan<S: AsRef<str>>(tokenizer_json: &[u8], file: &str, prefixes: &Prefixe
     let mut kept = Vec::new();
     let mut kept_by = KeptBy::default();
     let mut single_chars_by_script: BTreeMap<String, usize> = BTreeMap::new();
+    let mut droppable = Vec::new();
     for id in 0..original as u32 {
         let piece = model.pieces.get(id as usize).map(|(p, _)| p.as_str());
         let single = piece.and_then(|p| single_char(p, model.space));
@@ -279,8 +291,11 @@ pub fn plan<S: AsRef<str>>(tokenizer_json: &[u8], file: &str, prefixes: &Prefixe
             || (model.byte_fallback && piece.is_some_and(is_byte_piece));
         if model.specials.contains(&id) || id as usize >= model.pieces.len() {
             kept_by.special += 1;
-        } else if used[id as usize] {
+        } else if uses[id as usize] > 0 {
             kept_by.corpus += 1;
+            if !keep_single && Some(id) != min_id {
+                droppable.push((id, uses[id as usize]));
+            }
         } else if keep_single {
             kept_by.single_char += 1;
             if let Some(c) = single {
@@ -303,6 +318,9 @@ pub fn plan<S: AsRef<str>>(tokenizer_json: &[u8], file: &str, prefixes: &Prefixe
         script_chars,
         scripts: covered.into_iter().collect(),
         single_chars_by_script,
+        dropped: 0,
+        dropped_max_uses: 0,
+        droppable,
     })
 }
 

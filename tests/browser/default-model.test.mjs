@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { catalogue } from './harness.mjs';
 
 const DEFAULT = 'e5-small-base';
@@ -46,6 +47,14 @@ function readGgufHeader(buf) {
   return { magic, version, meta, tensors };
 }
 
+/** An embedded model file as text: `lingbridge.file.<path>`, or (format 2) base64 gzip in `lingbridge.file_gzip.<path>`. */
+function embedded(meta, path) {
+  if (`lingbridge.file.${path}` in meta) return meta[`lingbridge.file.${path}`];
+  const packed = meta[`lingbridge.file_gzip.${path}`];
+  assert.ok(packed !== undefined, `${path} is not embedded`);
+  return gunzipSync(Buffer.from(packed, 'base64')).toString('utf8');
+}
+
 test(`the shipped default is ${DEFAULT}: its file is the catalogue's, and its GGUF header matches its card`, () => {
   const index = catalogue();
   assert.equal(index.default, DEFAULT, 'www/models/index.json');
@@ -67,8 +76,10 @@ test(`the shipped default is ${DEFAULT}: its file is the catalogue's, and its GG
   assert.ok(version === 2 || version === 3, `GGUF version ${version}`);
   assert.equal(meta['general.architecture'], 'bert');
   assert.equal(meta['lingbridge.scheme'], 'q4_0');
-  const config = JSON.parse(meta['lingbridge.file.config.json']);
-  const tokenizer = JSON.parse(meta['lingbridge.file.tokenizer.json']);
+  assert.equal(meta['lingbridge.format_version'], 2);
+  assert.ok(!('lingbridge.file.tokenizer.json' in meta), 'the tokenizer travels gzipped');
+  const config = JSON.parse(embedded(meta, 'config.json'));
+  const tokenizer = JSON.parse(embedded(meta, 'tokenizer.json'));
   const card = entry.card;
   assert.equal(config.num_hidden_layers, card.layers);
   assert.equal(config.hidden_size, card.hidden);
@@ -81,6 +92,6 @@ test(`the shipped default is ${DEFAULT}: its file is the catalogue's, and its GG
   assert.equal(layers.size, card.layers);
   assert.equal(tensors.reduce((s, t) => s + t.dims.reduce((a, b) => a * b, 1), 0), card.params, 'parameters on the card');
   // E5's prompts travel in the file, so the page and `lingbridge embed` prefix queries and passages alike.
-  const prompts = JSON.parse(meta['lingbridge.file.config_sentence_transformers.json']).prompts;
+  const prompts = JSON.parse(embedded(meta, 'config_sentence_transformers.json')).prompts;
   assert.deepEqual(prompts, { query: 'query: ', passage: 'passage: ' });
 });

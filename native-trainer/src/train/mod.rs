@@ -1,4 +1,4 @@
-//! `lingbridge train`: contrastive fine-tuning of an XLM-R-family dual encoder with the hybrid batch sampler
+//! `lingbridge train`: contrastive fine-tuning of an XLM-R- or BERT-family dual encoder with the hybrid batch sampler
 //! (REFERENCE.md, "The method"). One update per batch: embed queries and passages with shared weights, InfoNCE
 //! over in-batch (and hard) negatives, AdamW with warm-up and decay, global-norm clipping. Every update is one
 //! line of OUT/metrics.jsonl; the dev set is scored every --eval-every updates; checkpoints are atomic and
@@ -197,8 +197,11 @@ impl Trainer {
         } else {
             Source::Scratch { seed: settings.seed }
         };
-        let model = TrainModel::new(&config, pooling, source, device)?;
-        let optimizer = AdamW::new(model.named_vars(), settings.weight_decay)?;
+        let mut model = TrainModel::new(&config, pooling, source, device)?;
+        if settings.freeze_word_table {
+            model.freeze_word_table();
+        }
+        let optimizer = AdamW::new(model.trainable_vars(), settings.weight_decay)?;
         let tokenizer_json = files.require(files::TOKENIZER, "training needs the tokenizer")?.to_vec();
         let tokenizer = tokenizer(&config, &tokenizer_json, settings.max_len, &prefixes)?;
         let state = State {
@@ -225,8 +228,11 @@ impl Trainer {
         if !differ.is_empty() {
             bail!("--resume with other settings than the checkpoint's ({}): that would be a different run", differ.join(", "));
         }
-        let (mut state, model, tokenizer, tokenizer_json) = load_checkpoint(&dir, settings.max_len, device)?;
-        let mut optimizer = AdamW::new(model.named_vars(), settings.weight_decay)?;
+        let (mut state, mut model, tokenizer, tokenizer_json) = load_checkpoint(&dir, settings.max_len, device)?;
+        if settings.freeze_word_table {
+            model.freeze_word_table();
+        }
+        let mut optimizer = AdamW::new(model.trainable_vars(), settings.weight_decay)?;
         optimizer.load(&dir.join(checkpoint::OPTIMIZER), state.step as u64)?;
         if settings.steps != state.settings.steps {
             // Allowed (a run may be extended), but the decay then differs from the interrupted run's plan.

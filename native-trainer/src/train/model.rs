@@ -1,5 +1,6 @@
-//! The trainable encoder: XLM-R's forward pass over the tensors of a `VarMap`, plus mask-aware pooling and L2
-//! normalisation as tensor ops so gradients reach every weight.
+//! The trainable encoder: the XLM-R / BERT forward pass (the families differ only in position numbering) over
+//! the tensors of a `VarMap`, plus mask-aware pooling and L2 normalisation as tensor ops so gradients reach every
+//! weight.
 //!
 //! Why not candle-transformers' `XLMRobertaModel` (which `src/encode/cpu.rs` runs for inference)? Its attention
 //! softmax (`softmax_last_dim`) and LayerNorm (`candle_nn::ops::layer_norm`) are fused custom ops without a
@@ -17,6 +18,9 @@ use lingbridge::model::{EncoderConfig, Pooling, TokenBatch};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
+/// The word-embedding table's name (HF's, without a model prefix).
+pub const WORD_TABLE: &str = "embeddings.word_embeddings.weight";
+
 /// How a tensor is initialised from scratch (transformers' `XLMRobertaPreTrainedModel._init_weights`).
 #[derive(Clone, Copy)]
 enum Init {
@@ -33,7 +37,7 @@ enum Init {
 fn parameters(c: &EncoderConfig) -> Vec<(String, Vec<usize>, Init)> {
     let (h, i) = (c.hidden_size, c.intermediate_size);
     let mut out: Vec<(String, Vec<usize>, Init)> = vec![
-        ("embeddings.word_embeddings.weight".into(), vec![c.vocab_size, h], Init::NormalPadZero),
+        (WORD_TABLE.into(), vec![c.vocab_size, h], Init::NormalPadZero),
         ("embeddings.position_embeddings.weight".into(), vec![c.max_position_embeddings, h], Init::NormalPadZero),
         ("embeddings.token_type_embeddings.weight".into(), vec![c.type_vocab_size, h], Init::Normal),
     ];
@@ -106,6 +110,8 @@ pub struct TrainModel {
     token_type: Tensor,
     embed_norm: Norm,
     layers: Vec<Layer>,
+    /// See [`TrainModel::freeze_word_table`].
+    word_frozen: bool,
 }
 
 impl TrainModel {
@@ -154,11 +160,12 @@ impl TrainModel {
             })
             .collect();
         Ok(Self {
-            word: get("embeddings.word_embeddings.weight"),
+            word: get(WORD_TABLE),
             position: get("embeddings.position_embeddings.weight"),
             token_type: get("embeddings.token_type_embeddings.weight"),
             embed_norm: norm("embeddings"),
             layers,
+            word_frozen: false,
             varmap,
             config: config.clone(),
             pooling,
@@ -171,6 +178,23 @@ impl TrainModel {
         let mut vars: Vec<(String, Var)> =
             self.varmap.data().lock().expect("VarMap lock").iter().map(|(k, v)| (k.clone(), v.clone())).collect();
         vars.sort_by(|a, b| a.0.cmp(&b.0));
+        vars
+    }
+
+    /// Keeps the word table out of training: the forward pass reads a detached copy of its storage (so no
+    /// gradient is computed for it) and [`TrainModel::trainable_vars`] leaves it out (so AdamW keeps no moments
+    /// for it). It stays in the `VarMap`, so checkpoints and exports still carry it, unchanged.
+    pub fn freeze_word_table(&mut self) {
+        self.word = self.word.detach();
+        self.word_frozen = true;
+    }
+
+    /// What the optimizer updates: [`TrainModel::named_vars`] without a frozen word table.
+    pub fn trainable_vars(&self) -> Vec<(String, Var)> {
+        let mut vars = self.named_vars();
+        if self.word_frozen {
+            vars.retain(|(name, _)| name != WORD_TABLE);
+        }
         vars
     }
 
@@ -308,5 +332,23 @@ mod tests {
             let has = grads.get(var.as_tensor()).is_some();
             assert_eq!(has, !name.starts_with("pooler."), "{name}");
         }
+    }
+
+    #[test]
+    fn a_frozen_word_table_gets_no_gradient_and_is_not_trained() {
+        let mut m = TrainModel::new(&config(), Pooling::Mean, Source::Scratch { seed: 2 }, &Device::Cpu).unwrap();
+        let batch = TokenBatch { ids: vec![0, 5, 6, 2, 0, 7, 2, 1], mask: vec![1, 1, 1, 1, 1, 1, 1, 0], batch: 2, seq: 4 };
+        let before = m.embed(&batch).unwrap().to_vec2::<f32>().unwrap();
+        m.freeze_word_table();
+        // The same function: freezing changes what is trained, not what is computed.
+        assert_eq!(m.embed(&batch).unwrap().to_vec2::<f32>().unwrap(), before);
+        let grads = m.embed(&batch).unwrap().sum_all().unwrap().backward().unwrap();
+        for (name, var) in m.named_vars() {
+            let has = grads.get(var.as_tensor()).is_some();
+            assert_eq!(has, !name.starts_with("pooler.") && name != WORD_TABLE, "{name}");
+        }
+        let trainable: Vec<String> = m.trainable_vars().into_iter().map(|(n, _)| n).collect();
+        assert_eq!(trainable.len(), m.named_vars().len() - 1);
+        assert!(!trainable.iter().any(|n| n == WORD_TABLE));
     }
 }
