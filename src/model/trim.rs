@@ -428,22 +428,3 @@ pub fn rewrite_tokenizer_config(bytes: &[u8], file: &str, plan: &Plan) -> Result
     }
     serde_json::to_vec_pretty(&json).map_err(|e| Error::json(file, e))
 }
-
-/// Texts whose trimmed ids do not map back to the original ids (`(text, original, trimmed)`), at most `limit`:
-/// the check that trimming kept the corpus's tokenization.
-pub fn verify<S: AsRef<str>>(original: &[u8], trimmed: &[u8], plan: &Plan, texts: &[S], limit: usize) -> Result<Vec<(String, Vec<u32>, Vec<u32>)>> {
-    let load = |b: &[u8]| Tokenizer::from_bytes(b).map_err(|e| Error::Tokenizer(e.to_string()));
-    let (a, b) = (load(original)?, load(trimmed)?);
-    let mut bad = Vec::new();
-    let texts: Vec<&str> = texts.iter().map(AsRef::as_ref).filter(|t| !t.trim().is_empty()).collect();
-    for chunk in texts.chunks(4096) {
-        let (ea, eb) = (encode_many(&a, chunk)?, encode_many(&b, chunk)?);
-        for ((text, x), y) in chunk.iter().zip(&ea).zip(&eb) {
-            let back: Vec<u32> = y.get_ids().iter().map(|&i| plan.kept.get(i as usize).copied().unwrap_or(u32::MAX)).collect();
-            if back != x.get_ids() && bad.len() < limit {
-                bad.push((text.to_string(), x.get_ids().to_vec(), y.get_ids().to_vec()));
-            }
-        }
-    }
-    Ok(bad)
-}
