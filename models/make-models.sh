@@ -5,7 +5,7 @@
 #
 #   bash models/make-models.sh              # everything (CPU)
 #   DEVICE=cuda:0 bash models/make-models.sh # training on a GPU (binary built with --features cuda)
-#   STEPS=… / MODELS="hybrid" / SKIP_EVAL=1 / SKIP_SWEEP=1 # overrides for experiments
+#   STEPS=… / MODELS="hybrid" / SKIP_EVAL=1 / SKIP_SWEEP=1 / DATA_ONLY=1 # overrides for experiments
 #   SHIP=1 bash models/make-models.sh         # also copy the q8_0 files (and the hybrid HF export) into models/
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -78,6 +78,7 @@ if [ ! -s "$DATA_OUT/arcd.train.jsonl" ]; then
 fi
 train_files=("$DATA_OUT/xquad-r.train.jsonl" "$DATA_OUT/ntrex.train.jsonl" "$DATA_OUT/tatoeba.jsonl" "$DATA_OUT/arcd.train.jsonl")
 [ -s "$WORK/data-stats.md" ] || "$BIN" data stats "${train_files[@]}" > "$WORK/data-stats.md"
+[ -n "${DATA_ONLY:-}" ] && exit 0 # the records only (models/make-tuned.sh)
 
 # --- tokenizer and model config -----------------------------------------------------------------------------
 if [ ! -s "$WORK/tokenizer.json" ]; then

@@ -18,6 +18,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${LINGBRIDGE_BIN:-target/debug/lingbridge}
 OUT=${1:-models/e5-small-base.q4_0.gguf}
+# Any model file of multilingual-e5-small's vocabulary: the base by default; a tuned copy written with
+# `lingbridge quantize --scheme q4_0 --pure` (models/make-tuned.sh) gets the very same pieces and table rows.
+MODEL=${2:-models/base.q4_0.gguf}
 MAX_PIECES=72000
 # Held-out XQuAD-R articles: the split models/make-models.sh uses (hash of the title, seed 7).
 HOLDOUT_FRACTION=0.25
@@ -53,8 +56,9 @@ for l in arb deu ell hin rus spa tha tur vie zho-CN; do
 done
 corpus+=("$data/ntrex/newstest2019-src.eng.txt.gz" "$records/xquad-r.train.jsonl" "$records/arcd.train.jsonl")
 
-"$BIN" vocab trim --model models/base.q4_0.gguf --corpus "${corpus[@]}" --allow-eval-data \
-  --keep-scripts Arab,Cyrl,Deva,Grek,Hani,Latn,Thai --max-pieces $MAX_PIECES --out "$OUT" --report artifacts/page/trim-report.json
+"$BIN" vocab trim --model "$MODEL" --corpus "${corpus[@]}" --allow-eval-data \
+  --keep-scripts Arab,Cyrl,Deva,Grek,Hani,Latn,Thai --max-pieces $MAX_PIECES --out "$OUT" \
+  --report "artifacts/page/$(basename "$OUT" .gguf).trim-report.json"
 size=$(stat -c %s "$OUT")
 if (( size > 30000000 )); then
   echo "page-model: $OUT is $size B, over the page's 30 MB budget; lower MAX_PIECES" >&2

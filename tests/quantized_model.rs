@@ -183,6 +183,24 @@ everywhere! {
         assert_eq!(again.counts().get(&QuantScheme::Q8_0), Some(&19));
     }
 
+    fn pure_q4_0_is_smaller_and_requantizes_to_itself() {
+        use gguf::Q4Outputs;
+        assert_eq!(gguf::tensor_scheme_with("encoder.layer.0.output.dense.weight", &[64, 128], QuantScheme::Q4_0, Q4Outputs::Q4_0), QuantScheme::Q4_0);
+        assert_eq!(gguf::tensor_scheme_with("encoder.layer.0.output.dense.weight", &[64, 128], QuantScheme::Q8_0, Q4Outputs::Q4_0), QuantScheme::Q8_0);
+        assert_eq!(gguf::tensor_scheme_with("encoder.layer.0.output.dense.weight", &[64, 100], QuantScheme::Q4_0, Q4Outputs::Q4_0), QuantScheme::F32);
+        let mixed = gguf::write(&tiny_xlmr(), QuantScheme::Q4_0).unwrap();
+        let pure = gguf::write_with(&tiny_xlmr(), QuantScheme::Q4_0, Q4Outputs::Q4_0).unwrap();
+        assert_eq!((pure.counts().get(&QuantScheme::Q4_0), pure.counts().get(&QuantScheme::Q8_0)), (Some(&19), None));
+        assert!(pure.bytes.len() < mixed.bytes.len(), "{} vs {}", pure.bytes.len(), mixed.bytes.len());
+        // Dequantized q4_0 values quantize back to the same blocks (what keeps a frozen word table exact when a
+        // tuned model is written like its base), and the pure file still runs.
+        let files = ModelFiles::new("pure").with("model.gguf", pure.bytes.clone());
+        let again = gguf::write_with(&files, QuantScheme::Q4_0, Q4Outputs::Q4_0).unwrap();
+        assert!(again.bytes == pure.bytes, "a pure q4_0 file re-quantizes to itself bit for bit");
+        let (a, b) = (embed(&files), embed(&tiny_xlmr()));
+        assert!(common::cosine(&a, &b) > 0.9, "pure q4_0 against f32: {}", common::cosine(&a, &b));
+    }
+
     fn malformed_gguf_is_an_error_not_a_panic() {
         let (_, q) = gguf_model(QuantScheme::Q8_0);
         let bytes = q.bytes;

@@ -1,7 +1,8 @@
 //! `lingbridge eval`: a model (and optionally the BM25 baseline) on
 //! - XQuAD-R / MLQA-R with the LAReQA protocol (Mo / Cr / Mul mAP, R@k, language bias), or
 //! - a BEIR folder, or MIRACL / Mr.TyDi topics + qrels with a user-supplied corpus, with trec_eval measures.
-//! Prints a Markdown table and writes report.json, report.md and TREC files (a run per system + the qrels) so
+//! Prints a Markdown table and writes report.json, report.md, a language-pair heatmap per LAReQA system
+//! (heatmap.SYSTEM.svg) and TREC files (a run per system + the qrels) so
 //! users can re-check every number with their own tools.
 
 use std::io::{BufWriter, Write};
@@ -17,6 +18,7 @@ use lingbridge::eval::trec::write_qrels;
 use lingbridge::eval::miracl::{self, Collection};
 use lingbridge::eval::perturb::{Perturbation, perturb_lareqa_questions};
 use lingbridge::eval::dense::{candidate_index, dense_run, evaluate_dense};
+use lingbridge::eval::heatmap::pairs_svg;
 use lingbridge::eval::protocol::{LareqaScores, MulRow, evaluate_lareqa};
 use lingbridge::eval::report::{EvalReport, SystemReport, SystemScores, TrecScores};
 use lingbridge::search::{Bm25Index, Bm25Params, DenseIndex, Ranker};
@@ -174,7 +176,21 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     println!("{markdown}");
     std::fs::write(args.out.join("report.md"), &markdown)?;
     std::fs::write(args.out.join("report.json"), serde_json::to_string_pretty(&report)?)?;
-    eprintln!("wrote {}/report.json, report.md, the qrels and the run files", args.out.display());
+    write_heatmaps(&report, &args.out)?;
+    eprintln!("wrote {}/report.json, report.md, the qrels, the run files and the LAReQA heatmaps", args.out.display());
+    Ok(())
+}
+
+/// `heatmap.SYSTEM.svg`: the language-pair mAP matrix of each LAReQA system (`dense+typo:0.1` becomes
+/// `heatmap.dense-typo-0.1.svg`).
+fn write_heatmaps(report: &EvalReport, out: &Path) -> anyhow::Result<()> {
+    for system in &report.systems {
+        let SystemScores::Lareqa(scores) = &system.scores else { continue };
+        let name: String = system.name.chars().map(|c| if c.is_ascii_alphanumeric() || c == '.' { c } else { '-' }).collect();
+        let title = format!("{}: mAP per language pair", system.name);
+        let subtitle = format!("{} on {} ({} questions)", report.model, report.dataset, report.questions);
+        std::fs::write(out.join(format!("heatmap.{name}.svg")), pairs_svg(&title, &subtitle, scores))?;
+    }
     Ok(())
 }
 

@@ -1,6 +1,7 @@
 //! `lingbridge`: the native command line over the shared core in `src/` (it never copies that code).
 //! Subcommands: embed, eval, trec-eval, data, train, export, sweep, tokenizer, quantize, import, vocab, bench, serve.
 
+mod alloc_tuning;
 mod bench;
 mod data;
 mod data_cli;
@@ -89,8 +90,14 @@ fn main() -> std::process::ExitCode {
         Command::Serve(args) => serve::run(args),
         Command::Bench(b) => bench::run(b),
         Command::TrecEval(args) => trec_eval::run(args),
-        Command::Train(args) => train::run(args),
-        Command::Sweep(args) => sweep::run(args),
+        Command::Train(args) => {
+            alloc_tuning::keep_freed_memory();
+            train::run(args)
+        }
+        Command::Sweep(args) => {
+            alloc_tuning::keep_freed_memory();
+            sweep::run(args)
+        }
         Command::Export(args) => train::export::run(args),
         Command::Tokenizer(cmd) => tokenizer_train::run(cmd),
         Command::Quantize(args) => quantize::run(args),

