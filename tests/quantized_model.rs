@@ -201,6 +201,19 @@ everywhere! {
         assert!(common::cosine(&a, &b) > 0.9, "pure q4_0 against f32: {}", common::cosine(&a, &b));
     }
 
+    fn the_unused_pooler_is_left_out() {
+        // An exported checkpoint carries BERT's pooler; no sentence embedding reads it, so a GGUF file drops it.
+        let bytes = tiny_xlmr().get("model.safetensors").unwrap().to_vec();
+        let st = safetensors::SafeTensors::deserialize(&bytes).unwrap();
+        let pooler: Vec<u8> = values(64 * 64, 3).iter().flat_map(|v| v.to_le_bytes()).collect();
+        let mut tensors = st.tensors();
+        tensors.push(("pooler.dense.weight".to_string(), safetensors::tensor::TensorView::new(safetensors::Dtype::F32, vec![64, 64], &pooler).unwrap()));
+        let with_pooler = tiny_xlmr().with("model.safetensors", safetensors::serialize(tensors, None).unwrap());
+        let q = gguf::write(&with_pooler, QuantScheme::Q8_0).unwrap();
+        assert!(q.tensors.iter().all(|t| !t.name.starts_with("pooler.")));
+        assert_eq!(q.bytes, gguf::write(&tiny_xlmr(), QuantScheme::Q8_0).unwrap().bytes);
+    }
+
     fn malformed_gguf_is_an_error_not_a_panic() {
         let (_, q) = gguf_model(QuantScheme::Q8_0);
         let bytes = q.bytes;

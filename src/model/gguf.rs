@@ -16,7 +16,8 @@
 //!     the tokenizer: 2.72 MB of JSON in the page's trimmed model, 1.44 MB gzipped and base64'd, and the page's
 //!     download budget is 30 MB. A reader refuses a stream that does not decode or expands beyond
 //!     [`MAX_EMBEDDED_FILE`] bytes (a gzip bomb), by name;
-//! - tensors, under their Hugging Face names without the masked-LM `roberta.` prefix (masked-LM heads are dropped),
+//! - tensors, under their Hugging Face names without the masked-LM `roberta.` prefix (masked-LM heads and the
+//!   unused pooler are dropped),
 //!   with the shapes of the PyTorch module (`[out, in]` for linear weights; GGUF stores the dimensions reversed,
 //!   candle turns them back):
 //!   - linear weights and the word embeddings (2-D `.weight`, last dimension a multiple of 32): the chosen scheme
@@ -129,6 +130,11 @@ pub fn write_with(model: &ModelFiles, scheme: QuantScheme, outputs: Q4Outputs) -
     let mut tensors = Vec::new();
     let mut entries = Vec::new();
     for (name, shape) in weights.tensors() {
+        // The pooler (CLS → dense → tanh) is read by no sentence-transformers pipeline and by none of our encoders;
+        // an exported checkpoint carries it only so that transformers' AutoModel initialises nothing.
+        if name.starts_with("pooler.") {
+            continue;
+        }
         let data = weights.f32(&name, &shape)?;
         let stored = tensor_scheme_with(&name, &shape, scheme, outputs);
         let q: QTensor = quantize_ggml(stored, &data, &shape).map_err(|e| Error::invalid(&weights.file, format!("tensor {name}: {e}")))?;
