@@ -6,7 +6,7 @@
 # No page file is written: the tuned weights differ from the 4-bit base by less than a 4-bit step, so q4_0
 # (`quantize --pure`) rounds them back to the base (measured: models/README.md).
 #
-#   bash models/make-tuned.sh                  # all three (CPU: ~18 min of training each on 2 cores)
+#   bash models/make-tuned.sh                  # all three (CPU: ~19–23 min of training each on 2 cores)
 #   MODELS="hybrid" bash models/make-tuned.sh  # one of them ("base": only the untuned model's evaluation)
 #   SETS="mlqa-r" / DEVICE=cuda:0              # fewer sets / a CUDA build's GPU
 set -euo pipefail

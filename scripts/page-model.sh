@@ -18,8 +18,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${LINGBRIDGE_BIN:-target/debug/lingbridge}
 OUT=${1:-models/e5-small-base.q4_0.gguf}
-# Any model file of multilingual-e5-small's vocabulary: the base by default; a tuned copy written with
-# `lingbridge quantize --scheme q4_0 --pure` (models/make-tuned.sh) gets the very same pieces and table rows.
+# Any model file of multilingual-e5-small's vocabulary: the base by default; a copy with the base's word table
+# (e.g. tuned with it frozen, written by `lingbridge quantize --scheme q4_0 --pure`) gets the same pieces and rows.
 MODEL=${2:-models/base.q4_0.gguf}
 MAX_PIECES=72000
 # Held-out XQuAD-R articles: the split models/make-models.sh uses (hash of the title, seed 7).

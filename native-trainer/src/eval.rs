@@ -176,22 +176,27 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     println!("{markdown}");
     std::fs::write(args.out.join("report.md"), &markdown)?;
     std::fs::write(args.out.join("report.json"), serde_json::to_string_pretty(&report)?)?;
-    write_heatmaps(&report, &args.out)?;
-    eprintln!("wrote {}/report.json, report.md, the qrels, the run files and the LAReQA heatmaps", args.out.display());
+    let heatmaps = if write_heatmaps(&report, &args.out)? > 0 { " and the language-pair heatmaps" } else { "" };
+    eprintln!("wrote {}/report.json, report.md, the qrels, the run files{heatmaps}", args.out.display());
     Ok(())
 }
 
-/// `heatmap.SYSTEM.svg`: the language-pair mAP matrix of each LAReQA system (`dense+typo:0.1` becomes
-/// `heatmap.dense-typo-0.1.svg`).
-fn write_heatmaps(report: &EvalReport, out: &Path) -> anyhow::Result<()> {
+/// A system's name in its files: `dense+typo:0.1` → `dense-typo-0.1` (run.….mul.trec, heatmap.….svg).
+fn file_stem(system: &str) -> String {
+    system.replace(['+', ':'], "-")
+}
+
+/// `heatmap.SYSTEM.svg`: the language-pair mAP matrix of each LAReQA system; returns how many were written.
+fn write_heatmaps(report: &EvalReport, out: &Path) -> anyhow::Result<usize> {
+    let mut written = 0;
     for system in &report.systems {
         let SystemScores::Lareqa(scores) = &system.scores else { continue };
-        let name: String = system.name.chars().map(|c| if c.is_ascii_alphanumeric() || c == '.' { c } else { '-' }).collect();
         let title = format!("{}: mAP per language pair", system.name);
         let subtitle = format!("{} on {} ({} questions)", report.model, report.dataset, report.questions);
-        std::fs::write(out.join(format!("heatmap.{name}.svg")), pairs_svg(&title, &subtitle, scores))?;
+        std::fs::write(out.join(format!("heatmap.{}.svg", file_stem(&system.name))), pairs_svg(&title, &subtitle, scores))?;
+        written += 1;
     }
-    Ok(())
+    Ok(written)
 }
 
 /// Ad hoc retrieval (BEIR, MIRACL): a run per system from the top `run_depth` documents, scored by trec_eval's
@@ -310,8 +315,9 @@ fn run_lareqa(args: &Args) -> anyhow::Result<EvalReport> {
     };
     systems.push(dense("dense".into(), &questions, "run.dense.mul.trec".into(), candidate_seconds)?);
     for p in &perturbations {
-        let file = format!("run.dense-{}.mul.trec", p.to_string().replace(':', "-"));
-        systems.push(dense(format!("dense+{p}"), &perturb_lareqa_questions(&set, *p, args.seed), file, 0.0)?);
+        let name = format!("dense+{p}");
+        let file = format!("run.{}.mul.trec", file_stem(&name));
+        systems.push(dense(name, &perturb_lareqa_questions(&set, *p, args.seed), file, 0.0)?);
     }
 
     if args.baseline.is_some() {
