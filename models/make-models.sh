@@ -6,7 +6,7 @@
 #   bash models/make-models.sh              # everything (CPU)
 #   DEVICE=cuda:0 bash models/make-models.sh # training on a GPU (binary built with --features cuda)
 #   STEPS=… / MODELS="hybrid" / SKIP_EVAL=1 / SKIP_SWEEP=1 / DATA_ONLY=1 # overrides for experiments
-#   SHIP=1 bash models/make-models.sh         # also copy the q8_0 files (and the hybrid HF export) into models/
+#   SHIP=1 bash models/make-models.sh         # also copy the hybrid q8_0 file (the one the page ships) into models/
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -143,7 +143,8 @@ if [ -z "${SKIP_SWEEP:-}" ] && [ ! -s "$WORK/sweep/sweep.md" ]; then
   timed "$BIN" sweep --config "$RECIPE/train.toml" --device "$DEVICE" --alphas 0,0.25,0.5,0.75,1 --eval "$root/mlqa-r" --out "$WORK/sweep"
 fi
 if [ -n "${SHIP:-}" ]; then
-  for sampling in $MODELS; do cp "$WORK/q8_0/lingbridge-small-$sampling.q8_0.gguf" models/; done
-  rm -rf models/lingbridge-small-hybrid && cp -r "$WORK/export/lingbridge-small-hybrid" models/
+  # Only hybrid stays on the page (a tiny model for slow devices and the browser suites' quick test model); the
+  # e5-small files took the rest of the 100 MB that committed models may weigh.
+  cp "$WORK/q8_0/lingbridge-small-hybrid.q8_0.gguf" models/
 fi
 say "done: q8_0 files in $WORK/q8_0/, reports under $WORK/eval/, sweep under $WORK/sweep/"

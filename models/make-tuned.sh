@@ -1,21 +1,28 @@
 #!/usr/bin/env bash
 # Issue 14's experiment: multilingual-e5-small (models/base) fine-tuned three times from the same start, on the
 # same data for the same steps, differing only in batch sampling (x-x-mono, x-y, hybrid α 0.5), then each model
-# scored zero-shot on MLQA-R and on the 14 held-out XQuAD-R articles. Settings: models/recipe/e5-tune.toml.
+# scored zero-shot on MLQA-R and on the 14 held-out XQuAD-R articles; MLQA-R again with seeded query perturbations
+# (typos, code-switching, script noise: the seeds' question b) and BEIR SciFact (English scientific claims: does the
+# multilingual QA tuning cost English retrieval? question d). Settings: models/recipe/e5-tune.toml.
 # Every step is skipped when its output exists; a killed training run resumes from its last checkpoint.
-# No page file is written: the tuned weights differ from the 4-bit base by less than a 4-bit step, so q4_0
-# (`quantize --pure`) rounds them back to the base (measured: models/README.md).
+# Then the page files of the two shipped tuned models (models/e5-small-{hybrid,mono}.q4_0.gguf): 4-bit like the
+# base page file, but stochastically rounded — the tuned weights differ from the 4-bit base by less than a 4-bit
+# step, so rounding to nearest gives the base back (src/model/rounding.rs, models/README.md) — and trimmed to the
+# base page file's pieces (scripts/page-model.sh; the word table was frozen, so its rows are the base's).
 #
 #   bash models/make-tuned.sh                  # all three (CPU: ~19–23 min of training each on 2 cores)
 #   MODELS="hybrid" bash models/make-tuned.sh  # one of them ("base": only the untuned model's evaluation)
 #   SETS="mlqa-r" / DEVICE=cuda:0              # fewer sets / a CUDA build's GPU
+#   PAGE=""                                    # no page files
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 BIN=${LINGBRIDGE_BIN:-target/release/lingbridge}
 DEVICE=${DEVICE:-cpu}
 MODELS=${MODELS-"hybrid x-x-mono x-y base"}
-SETS=${SETS-"mlqa-r xquad-r-heldout"}
+SETS=${SETS-"mlqa-r xquad-r-heldout mlqa-r-perturbed scifact"}
+# The perturbations of the from-scratch models' table (models/make-models.sh), seed 13.
+PERTURB="typo:0.1,typo:0.3,codeswitch:0.1,codeswitch:0.3,script:0.1,script:0.3"
 WORK=artifacts/tuned
 RECIPE=models/recipe/e5-tune.toml
 
@@ -51,10 +58,33 @@ for sampling in $MODELS; do
   for set in $SETS; do
     out=$WORK/eval/$name/$set
     [ -s "$out/report.json" ] && continue
-    dataset=$set; [ "$set" = xquad-r-heldout ] && dataset=artifacts/models/xquad-r-heldout
+    flags=("${extra_eval[@]}")
+    case $set in
+      xquad-r-heldout) dataset=artifacts/models/xquad-r-heldout ;;
+      # No BM25 row here: perturbations apply to the dense model's queries only.
+      mlqa-r-perturbed) dataset=mlqa-r; flags=(--perturb "$PERTURB" --seed 13) ;;
+      scifact) dataset=beir:beir-scifact ;;
+      *) dataset=$set ;;
+    esac
     say "eval $name on $set"
-    timed "$BIN" eval --model "$model" --backend cpu --dataset "$dataset" "${extra_eval[@]}" --out "$out" >/dev/null
+    timed "$BIN" eval --model "$model" --backend cpu --dataset "$dataset" "${flags[@]}" --out "$out" >/dev/null
   done
 done
 python3 models/tuned-tables.py "$WORK/eval" > "$WORK/tables.md"
+
+# sampling:page id. Seed 1 for the rounding, fixed before any page file was scored. A committed page file is kept
+# unless its export is newer (a rerun of the training).
+PAGE=${PAGE-"hybrid:e5-small-hybrid x-x-mono:e5-small-mono"}
+for pair in $PAGE; do
+  sampling=${pair%%:*}
+  id=${pair#*:}
+  export_dir=$WORK/export/e5-small-$sampling
+  out=models/$id.q4_0.gguf
+  [ -s "$out" ] && [ "$out" -nt "$export_dir/model.safetensors" ] && continue
+  mkdir -p "$WORK/page"
+  untrimmed=$WORK/page/$id.untrimmed.q4_0.gguf
+  say "page file $out"
+  "$BIN" quantize --model "$export_dir" --scheme q4_0 --pure --stochastic-rounding 1 --out "$untrimmed" >/dev/null
+  LINGBRIDGE_BIN=$BIN bash scripts/page-model.sh "$out" "$untrimmed" >/dev/null
+done
 say "done: models under $WORK/export/, reports and heatmaps under $WORK/eval/, tables in $WORK/tables.md"

@@ -2,7 +2,8 @@
 """Issue 14's tables from the reports models/make-tuned.sh writes (artifacts/tuned/eval/<model>/<set>/report.json):
 per set, one row per model (base, the three tuned ones, BM25 over the base pieces) with Mo / Cr / Mul mAP, Mul
 macro, Mul R@1 / R@10, rank distance and same-language share of the top 10, the paper's rows beside them
-(REFERENCE.md: XLM-R and LaBSE, Table 1 and Tables 7-8), then Mul mAP and rank distance per query language.
+(REFERENCE.md: XLM-R and LaBSE, Table 1 and Tables 7-8), then Mul mAP and rank distance per query language; then
+Mul mAP under seeded query perturbations (MLQA-R) and BEIR SciFact's trec_eval measures, one row per model.
 
     python3 models/tuned-tables.py [artifacts/tuned/eval] > artifacts/tuned/tables.md
 
@@ -46,7 +47,55 @@ def row(label, s):
             f"{b['rank_distance']:.1f} | {b['same_language_top10']:.3f} |")
 
 
+def perturbed():
+    """Mul mAP (micro) and rank distance per system of the `mlqa-r-perturbed` reports: clean, then each perturbation."""
+    rows, header = [], None
+    for model, label in MODELS:
+        r = load(model, "mlqa-r-perturbed")
+        if r is None:
+            continue
+        systems = [s for s in r["systems"] if s["name"].startswith("dense")]
+        names = [s["name"].removeprefix("dense").lstrip("+") or "clean" for s in systems]
+        header = header or names
+        if names != header:
+            print(f"{model}: perturbations {names} differ from {header}", file=sys.stderr)
+            continue
+        rows.append(f"| {label} | " + " | ".join(f"{s['scores']['mul']['map']:.3f} / {s['scores']['bias']['rank_distance']:.0f}" for s in systems) + " |")
+    if rows:
+        print("#### MLQA-R with perturbed queries (Mul mAP / rank distance; seed 13)\n")
+        print("| model | " + " | ".join(header) + " |")
+        print("|---|" + "---|" * len(header))
+        print("\n".join(rows) + "\n")
+
+
+def beir():
+    """BEIR SciFact (test, English): the trec_eval measures of each model, and BM25 over the base pieces."""
+    rows, measures, bm25 = [], None, None
+    for model, label in MODELS:
+        r = load(model, "scifact")
+        if r is None:
+            continue
+        for s in r["systems"]:
+            m = s["scores"]["measures"]
+            measures = measures or [name for name, _ in m]
+            if s["name"] == "dense":
+                rows.append(f"| {label} | " + " | ".join(f"{v:.4f}" for _, v in m) + " |")
+            elif s["name"] == "bm25":
+                bm25 = f"| BM25 over the base pieces | " + " | ".join(f"{v:.4f}" for _, v in m) + " |"
+    if rows:
+        print("#### BEIR SciFact (test, 300 English claims, 5,183 abstracts)\n")
+        print("| model | " + " | ".join(measures) + " |")
+        print("|---|" + "---|" * len(measures))
+        print("\n".join(rows + ([bm25] if bm25 else [])) + "\n")
+
+
 def main():
+    lareqa()
+    perturbed()
+    beir()
+
+
+def lareqa():
     for dataset, title in SETS:
         rows, per_lang = [], []
         bm25 = None

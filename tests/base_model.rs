@@ -225,3 +225,39 @@ fn page_model_equals_base_where_pieces_are_kept() {
     // ("Cremona"). That is why the trimmed model's MLQA-R scores are reported beside the base model's.
     assert!(same >= 70, "only {same} of {} rows keep their pieces", rows.len());
 }
+
+/// The tuned page models (models/e5-small-{hybrid,mono}.q4_0.gguf, committed; `make tuned-page-models`): the f32
+/// fine-tunings of models/make-tuned.sh written with stochastic rounding (src/model/rounding.rs), then trimmed like
+/// the base. Their word table was frozen, so it must be the base page file's, value for value; and the tuning must
+/// have survived the 4 bits: rounded to nearest, the hybrid model gave the base back (embedding cosine 0.998 to the
+/// base on XQuAD-R training texts, MLQA-R Mul 0.333), so each tuned model's embeddings of the reference texts must
+/// stay far from the base's, and from each other's.
+#[test]
+fn tuned_page_models_share_the_base_table_and_keep_their_tuning() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("models");
+    let path = |id: &str| root.join(format!("{id}.q4_0.gguf"));
+    let table = |id: &str| {
+        let weights = lingbridge::model::Weights::from_files(&ModelFiles::from_path(&path(id)).unwrap()).unwrap();
+        let (name, shape) = weights.tensors().into_iter().find(|(n, _)| n == "embeddings.word_embeddings.weight").unwrap();
+        weights.f32(&name, &shape).unwrap()
+    };
+    let base_table = table("e5-small-base");
+    let r = reference();
+    let rows: Vec<&Row> = r.texts.iter().collect();
+    let base = embed_rows(&load(&path("e5-small-base"), BackendChoice::Cpu), &rows);
+    let mean_cosine = |a: &[Vec<f32>], b: &[Vec<f32>]| {
+        a.iter().zip(b).map(|(x, y)| x.iter().zip(y).map(|(p, q)| p * q).sum::<f32>()).sum::<f32>() / a.len() as f32
+    };
+    let mut tuned = Vec::new();
+    for id in ["e5-small-hybrid", "e5-small-mono"] {
+        assert!(table(id) == base_table, "{id}: the word table differs from e5-small-base's");
+        let e = embed_rows(&load(&path(id), BackendChoice::Cpu), &rows);
+        let cos = mean_cosine(&e, &base);
+        eprintln!("{id}: mean cosine to e5-small-base over {} reference rows {cos:.4}", rows.len());
+        assert!(cos < 0.9, "{id}: embeddings too close to the base model's (mean cosine {cos:.4}): tuning rounded away?");
+        tuned.push(e);
+    }
+    let cos = mean_cosine(&tuned[0], &tuned[1]);
+    eprintln!("hybrid vs mono: mean cosine {cos:.4}");
+    assert!(cos < 0.97, "the hybrid and mono models embed alike (mean cosine {cos:.4})");
+}

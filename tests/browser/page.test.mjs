@@ -14,7 +14,8 @@ import { startServer, launchBrowser, newPage, catalogue, nativeEval, nativeEmbed
 let server, baseUrl, browser, scratch;
 const models = catalogue();
 // The suites run one of the small built-in models, named in every address (?model=): the page's default,
-// e5-small-base, is 12 layers, minutes per test in wasm / SwiftShader (default-model.test.mjs checks its file).
+// e5-small-hybrid, and the other e5-small files are 12 layers, minutes per test in wasm / SwiftShader
+// (default-model.test.mjs checks their files; scripts/bias-screens.mjs runs them for people).
 // `?model=<id>` takes the catalogue entry, so its precomputed corpus embeddings are used as for the default.
 const testModel = models.models.find((m) => m.id === 'lingbridge-small-hybrid');
 const M = `model=${testModel.id}`;

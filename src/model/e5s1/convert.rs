@@ -9,18 +9,17 @@
 //!
 //! Everything works on bytes; the CLI (`lingbridge import e5s1`) reads and writes the files.
 
-use std::borrow::Cow;
 use std::collections::HashMap;
 
-use candle_core::Device;
-use candle_core::quantized::{GgmlDType, QStorage, QTensor};
+use candle_core::quantized::GgmlDType;
 use half::f16;
 use serde::Deserialize;
 use serde_json::json;
 
 use super::{Dtype, E5s1, Q4_0_BLOCK_BYTES};
-use crate::error::{Error, Result, candle_message};
+use crate::error::{Error, Result};
 use crate::model::quant::{BLOCK, QuantScheme, quantize_ggml};
+use crate::model::rounding::qtensor_from_blocks;
 use crate::model::{files, gguf};
 
 /// Where a conversion's inputs came from, for the model card.
@@ -140,23 +139,14 @@ pub fn safetensors(e5: &E5s1<'_>) -> Result<Vec<u8>> {
     safetensors::serialize(views, Some(metadata)).map_err(|e| Error::backend("writing model.safetensors", e))
 }
 
-/// The image's q4_0 blocks as a candle `QTensor`, copied, not re-quantized. candle views the bytes as 2-byte-aligned
-/// blocks, so they go through a `u16` buffer (a byte slice of the image has no alignment guarantee).
-fn q4_0_tensor(raw: &[u8], shape: &[usize], name: &str) -> Result<QTensor> {
-    let mut words = vec![0u16; raw.len() / 2];
-    bytemuck::cast_slice_mut::<u16, u8>(&mut words).copy_from_slice(raw);
-    let storage = QStorage::from_data(Cow::Borrowed(bytemuck::cast_slice(&words)), &Device::Cpu, GgmlDType::Q4_0)
-        .map_err(|e| Error::backend(format!("q4_0 tensor {name}"), candle_message(&e)))?;
-    QTensor::new(storage, shape).map_err(|e| Error::backend(format!("q4_0 tensor {name}"), candle_message(&e)))
-}
-
 /// The GGUF file: q4_0 tensors as the image stores them, f32 ones as they are, `texts` embedded.
 pub fn to_gguf(e5: &E5s1<'_>, texts: &[(String, String)]) -> Result<Vec<u8>> {
     let mut tensors = Vec::new();
     for slot in e5.slots() {
         let raw = e5.data(&slot.e5)?;
         let q = match slot.dtype {
-            Dtype::Q4_0 => q4_0_tensor(raw, &slot.shape, &slot.hf)?,
+            // The image's blocks, copied, not re-quantized.
+            Dtype::Q4_0 => qtensor_from_blocks(QuantScheme::Q4_0, raw, &slot.shape, &slot.hf)?,
             Dtype::F32 => {
                 let values: Vec<f32> = raw.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect();
                 quantize_ggml(QuantScheme::F32, &values, &slot.shape)?
