@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Issue 14's experiment: multilingual-e5-small (models/base) fine-tuned three times from the same start, on the
 # same data for the same steps, differing only in batch sampling (x-x-mono, x-y, hybrid α 0.5), then each model
-# scored zero-shot on MLQA-R and on the 14 held-out XQuAD-R articles; MLQA-R again with seeded query perturbations
-# (typos, code-switching, script noise: the seeds' question b) and BEIR SciFact (English scientific claims: does the
+# scored zero-shot on MLQA-R and on the 14 held-out XQuAD-R articles; the held-out articles again with seeded query
+# perturbations (typos, code-switching, script noise: the seeds' question b; `mlqa-r-perturbed` is the same on MLQA-R,
+# ≈ 35 CPU-minutes a model here) and BEIR SciFact (English scientific claims: does the
 # multilingual QA tuning cost English retrieval? question d). Settings: models/recipe/e5-tune.toml.
 # Every step is skipped when its output exists; a killed training run resumes from its last checkpoint.
 # Then the page files of the two shipped tuned models (models/e5-small-{hybrid,mono}.q4_0.gguf): 4-bit like the
@@ -12,6 +13,7 @@
 #
 #   bash models/make-tuned.sh                  # all three (CPU: ~19–23 min of training each on 2 cores)
 #   MODELS="hybrid" bash models/make-tuned.sh  # one of them ("base": only the untuned model's evaluation)
+#   MODELS="hybrid-a0.25 hybrid-a0.75"         # the seeds' question (a): hybrid at another α, all else the same
 #   SETS="mlqa-r" / DEVICE=cuda:0              # fewer sets / a CUDA build's GPU
 #   PAGE=""                                    # no page files
 set -euo pipefail
@@ -20,7 +22,7 @@ cd "$(dirname "$0")/.."
 BIN=${LINGBRIDGE_BIN:-target/release/lingbridge}
 DEVICE=${DEVICE:-cpu}
 MODELS=${MODELS-"hybrid x-x-mono x-y base"}
-SETS=${SETS-"mlqa-r xquad-r-heldout mlqa-r-perturbed scifact"}
+SETS=${SETS-"mlqa-r xquad-r-heldout xquad-r-heldout-perturbed scifact"}
 # The perturbations of the from-scratch models' table (models/make-models.sh), seed 13.
 PERTURB="typo:0.1,typo:0.3,codeswitch:0.1,codeswitch:0.3,script:0.1,script:0.3"
 WORK=artifacts/tuned
@@ -36,9 +38,12 @@ if [ ! -s artifacts/models/data/xquad-r.train.jsonl ] || [ ! -s artifacts/models
   DATA_ONLY=1 bash models/make-models.sh
 fi
 
-for sampling in $MODELS; do
-  run=$WORK/runs/$sampling
-  name=e5-small-$sampling
+for variant in $MODELS; do
+  run=$WORK/runs/$variant
+  name=e5-small-$variant
+  sampling=$variant
+  train_extra=()
+  if [[ $variant == hybrid-a* ]]; then sampling=hybrid; train_extra+=(--alpha "${variant#hybrid-a}"); fi
   model=$WORK/export/$name
   extra_eval=()
   if [ "$sampling" = base ]; then
@@ -48,9 +53,9 @@ for sampling in $MODELS; do
   elif [ ! -f "$run/done" ]; then
     extra=()
     [ -f "$run/last/state.json" ] && extra+=(--resume)
-    say "training $sampling ($DEVICE)"
+    say "training $variant ($DEVICE)"
     t0=$SECONDS
-    "$BIN" train --config "$RECIPE" --sampling "$sampling" --device "$DEVICE" --out "$run" "${extra[@]}"
+    "$BIN" train --config "$RECIPE" --sampling "$sampling" "${train_extra[@]}" --device "$DEVICE" --out "$run" "${extra[@]}"
     echo "$(( SECONDS - t0 ))" >> "$run/train-seconds"
     touch "$run/done"
   fi
@@ -63,6 +68,7 @@ for sampling in $MODELS; do
       xquad-r-heldout) dataset=artifacts/models/xquad-r-heldout ;;
       # No BM25 row here: perturbations apply to the dense model's queries only.
       mlqa-r-perturbed) dataset=mlqa-r; flags=(--perturb "$PERTURB" --seed 13) ;;
+      xquad-r-heldout-perturbed) dataset=artifacts/models/xquad-r-heldout; flags=(--perturb "$PERTURB" --seed 13) ;;
       scifact) dataset=beir:beir-scifact ;;
       *) dataset=$set ;;
     esac

@@ -3,7 +3,8 @@
 per set, one row per model (base, the three tuned ones, BM25 over the base pieces) with Mo / Cr / Mul mAP, Mul
 macro, Mul R@1 / R@10, rank distance and same-language share of the top 10, the paper's rows beside them
 (REFERENCE.md: XLM-R and LaBSE, Table 1 and Tables 7-8), then Mul mAP and rank distance per query language; then
-Mul mAP under seeded query perturbations (MLQA-R) and BEIR SciFact's trec_eval measures, one row per model.
+Mul mAP under seeded query perturbations (the held-out XQuAD-R articles, or MLQA-R) and BEIR SciFact's trec_eval
+measures, one row per model.
 
     python3 models/tuned-tables.py [artifacts/tuned/eval] > artifacts/tuned/tables.md
 
@@ -47,11 +48,14 @@ def row(label, s):
             f"{b['rank_distance']:.1f} | {b['same_language_top10']:.3f} |")
 
 
-def perturbed():
-    """Mul mAP (micro) and rank distance per system of the `mlqa-r-perturbed` reports: clean, then each perturbation."""
+PERTURBED = [("xquad-r-heldout-perturbed", "the 14 held-out XQuAD-R articles"), ("mlqa-r-perturbed", "MLQA-R")]
+
+
+def perturbed(dataset, title):
+    """Mul mAP (micro) and rank distance per system of one perturbed set's reports: clean, then each perturbation."""
     rows, header = [], None
     for model, label in MODELS:
-        r = load(model, "mlqa-r-perturbed")
+        r = load(model, dataset)
         if r is None:
             continue
         systems = [s for s in r["systems"] if s["name"].startswith("dense")]
@@ -62,7 +66,7 @@ def perturbed():
             continue
         rows.append(f"| {label} | " + " | ".join(f"{s['scores']['mul']['map']:.3f} / {s['scores']['bias']['rank_distance']:.0f}" for s in systems) + " |")
     if rows:
-        print("#### MLQA-R with perturbed queries (Mul mAP / rank distance; seed 13)\n")
+        print(f"#### {title} with perturbed queries (Mul mAP / rank distance; seed 13)\n")
         print("| model | " + " | ".join(header) + " |")
         print("|---|" + "---|" * len(header))
         print("\n".join(rows) + "\n")
@@ -91,7 +95,8 @@ def beir():
 
 def main():
     lareqa()
-    perturbed()
+    for dataset, title in PERTURBED:
+        perturbed(dataset, title)
     beir()
 
 
