@@ -16,7 +16,8 @@ import sys
 
 EVAL = sys.argv[1] if len(sys.argv) > 1 else "artifacts/tuned/eval"
 MODELS = [("e5-small-base", "base (no tuning)"), ("e5-small-x-x-mono", "X-X-mono"), ("e5-small-x-y", "X-Y"),
-          ("e5-small-hybrid", "hybrid α 0.5")]
+          ("e5-small-hybrid", "hybrid α 0.5"), ("e5-small-hybrid-a0.25", "hybrid α 0.25"),
+          ("e5-small-hybrid-a0.75", "hybrid α 0.75")]
 SETS = [("mlqa-r", "MLQA-R (7 languages, zero-shot)"), ("xquad-r-heldout", "XQuAD-R, the 14 held-out articles (11 languages)")]
 # The paper's rows (mAP; rank distance), REFERENCE.md — XLM-R base and LaBSE, trained on XQuAD-R's other articles.
 PAPER = {
