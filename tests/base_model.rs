@@ -226,7 +226,7 @@ fn page_model_equals_base_where_pieces_are_kept() {
     assert!(same >= 70, "only {same} of {} rows keep their pieces", rows.len());
 }
 
-/// The tuned page models (models/e5-small-{hybrid,mono}.q4_0.gguf, committed; `make tuned-page-models`): the f32
+/// The tuned page models (models/e5-small-{hybrid,mono}.q4_0.gguf, committed; written by models/make-tuned.sh): the f32
 /// fine-tunings of models/make-tuned.sh written with stochastic rounding (src/model/rounding.rs), then trimmed like
 /// the base. Their word table was frozen, so it must be the base page file's, value for value; and the tuning must
 /// have survived the 4 bits: rounded to nearest, the hybrid model gave the base back (embedding cosine 0.998 to the

@@ -21,7 +21,9 @@
 use std::fmt;
 use std::str::FromStr;
 
-use candle_core::quantized::{GgmlDType, QTensor};
+use std::borrow::Cow;
+
+use candle_core::quantized::{GgmlDType, QStorage, QTensor};
 use candle_core::{Device, Tensor};
 use half::f16;
 
@@ -111,7 +113,8 @@ pub fn quantize_ggml(scheme: QuantScheme, data: &[f32], shape: &[usize]) -> Resu
     QTensor::quantize(&tensor, scheme.ggml()).map_err(|e| Error::input(candle_message(&e)))
 }
 
-fn check_shape(scheme: QuantScheme, len: usize, shape: &[usize]) -> Result<()> {
+/// Whether `len` values form `shape` and, for block schemes, rows hold whole blocks.
+pub(crate) fn check_shape(scheme: QuantScheme, len: usize, shape: &[usize]) -> Result<()> {
     if shape.iter().try_fold(1usize, |acc, &d| acc.checked_mul(d)) != Some(len) {
         return Err(Error::input(format!("{len} values do not form a tensor of shape {shape:?}")));
     }
@@ -120,6 +123,20 @@ fn check_shape(scheme: QuantScheme, len: usize, shape: &[usize]) -> Result<()> {
         return Err(Error::input(format!("{scheme} needs rows of a multiple of {BLOCK} values, not {cols}")));
     }
     Ok(())
+}
+
+/// GGML blocks (as a GGUF file stores them) as a candle `QTensor`, copied. candle views the bytes as 2-byte-aligned
+/// blocks, so they go through a `u16` buffer (a byte slice has no alignment guarantee).
+pub fn qtensor_from_blocks(scheme: QuantScheme, raw: &[u8], shape: &[usize], name: &str) -> Result<QTensor> {
+    let elems: usize = shape.iter().product();
+    if !scheme.is_block() || raw.len() != scheme.ggml_bytes(elems) || elems % BLOCK != 0 {
+        return Err(Error::input(format!("tensor {name}: {} bytes are not {scheme} blocks of shape {shape:?}", raw.len())));
+    }
+    let mut words = vec![0u16; raw.len() / 2];
+    bytemuck::cast_slice_mut::<u16, u8>(&mut words).copy_from_slice(raw);
+    let storage = QStorage::from_data(Cow::Borrowed(bytemuck::cast_slice(&words)), &Device::Cpu, scheme.ggml())
+        .map_err(|e| Error::backend(format!("{scheme} tensor {name}"), candle_message(&e)))?;
+    QTensor::new(storage, shape).map_err(|e| Error::backend(format!("{scheme} tensor {name}"), candle_message(&e)))
 }
 
 /// A `[rows, cols]` matrix in q8_0 or q4_0, repacked for 32-bit loads (layout in the module docs).

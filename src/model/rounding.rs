@@ -15,16 +15,13 @@
 //! −8‥+7) is clamped as ggml clamps it. The random stream is ChaCha8 from a seed and the tensor's name, so a file is
 //! reproducible and each tensor's draws independent of the others.
 
-use std::borrow::Cow;
-
-use candle_core::Device;
-use candle_core::quantized::{QStorage, QTensor};
+use candle_core::quantized::QTensor;
 use half::f16;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-use crate::error::{Error, Result, candle_message};
-use crate::model::quant::{BLOCK, QuantScheme, quantize_ggml};
+use crate::error::Result;
+use crate::model::quant::{BLOCK, QuantScheme, check_shape, qtensor_from_blocks, quantize_ggml};
 
 /// How a block scheme's values are rounded to its grid.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -43,11 +40,7 @@ pub fn quantize(scheme: QuantScheme, data: &[f32], shape: &[usize], rounding: Ro
     if !scheme.is_block() {
         return quantize_ggml(scheme, data, shape);
     }
-    // The shape checks (a multiple of 32 per row, the element count) are quantize_ggml's; run them on no data.
-    let cols = shape.last().copied().unwrap_or(1);
-    if shape.iter().product::<usize>() != data.len() || cols % BLOCK != 0 {
-        return quantize_ggml(scheme, data, shape);
-    }
+    check_shape(scheme, data.len(), shape)?;
     let mut rng = ChaCha8Rng::seed_from_u64(seed ^ name_hash(name));
     let mut raw = Vec::with_capacity(scheme.ggml_bytes(data.len()));
     for block in data.chunks_exact(BLOCK) {
@@ -90,20 +83,6 @@ fn q4_0_block(x: &[f32], rng: &mut ChaCha8Rng, out: &mut Vec<u8>) {
     let q: Vec<u8> = x.iter().map(|v| round_stochastic(v * id + 8.0, rng).clamp(0.0, 15.0) as u8).collect();
     // GGML's nibble order: byte j = element j (low) | element j + 16 (high).
     out.extend((0..BLOCK / 2).map(|j| q[j] | q[j + BLOCK / 2] << 4));
-}
-
-/// GGML blocks (as a GGUF file stores them) as a candle `QTensor`, copied. candle views the bytes as 2-byte-aligned
-/// blocks, so they go through a `u16` buffer (a byte slice has no alignment guarantee).
-pub fn qtensor_from_blocks(scheme: QuantScheme, raw: &[u8], shape: &[usize], name: &str) -> Result<QTensor> {
-    let elems: usize = shape.iter().product();
-    if !scheme.is_block() || raw.len() != scheme.ggml_bytes(elems) || elems % BLOCK != 0 {
-        return Err(Error::input(format!("tensor {name}: {} bytes are not {scheme} blocks of shape {shape:?}", raw.len())));
-    }
-    let mut words = vec![0u16; raw.len() / 2];
-    bytemuck::cast_slice_mut::<u16, u8>(&mut words).copy_from_slice(raw);
-    let storage = QStorage::from_data(Cow::Borrowed(bytemuck::cast_slice(&words)), &Device::Cpu, scheme.ggml())
-        .map_err(|e| Error::backend(format!("{scheme} tensor {name}"), candle_message(&e)))?;
-    QTensor::new(storage, shape).map_err(|e| Error::backend(format!("{scheme} tensor {name}"), candle_message(&e)))
 }
 
 #[cfg(test)]

@@ -18,8 +18,7 @@ use serde_json::json;
 
 use super::{Dtype, E5s1, Q4_0_BLOCK_BYTES};
 use crate::error::{Error, Result};
-use crate::model::quant::{BLOCK, QuantScheme, quantize_ggml};
-use crate::model::rounding::qtensor_from_blocks;
+use crate::model::quant::{BLOCK, QuantScheme, qtensor_from_blocks, quantize_ggml};
 use crate::model::{files, gguf};
 
 /// Where a conversion's inputs came from, for the model card.
