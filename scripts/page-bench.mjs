@@ -2,7 +2,9 @@
 // downloaded, warm-up, built-in corpus indexed), index passages/s, the built-in evaluation, and optionally a
 // full XQuAD-R (or MLQA-R) Mul evaluation loaded through the file picker.
 //
-//   node scripts/page-bench.mjs [--backend cpu|gpu] [--model URL] [--embeddings live] [--no-eval] [--lareqa DIR] [--langs en,de,…]
+//   node scripts/page-bench.mjs [--backend cpu|gpu] [--model URL] [--engines N] [--embeddings live] [--no-eval] [--lareqa DIR] [--langs en,de,…]
+//
+// `--engines N`: CPU engines for long jobs (the page's ?engines=; default one per core, www/embed-pool.js).
 //
 // `--embeddings live` encodes the built-in corpus in the page even when the model ships its embeddings (the
 // time before precomputed embeddings existed); `--no-eval` skips the built-in evaluation.
@@ -16,12 +18,13 @@ import { startServer, launchBrowser, newPage, runEvaluation } from '../tests/bro
 
 const { values: opt } = parseArgs({
   options: { backend: { type: 'string', default: 'cpu' }, model: { type: 'string' }, lareqa: { type: 'string' }, langs: { type: 'string' },
-    embeddings: { type: 'string' }, 'no-eval': { type: 'boolean', default: false } },
+    embeddings: { type: 'string' }, engines: { type: 'string' }, 'no-eval': { type: 'boolean', default: false } },
 });
 process.env.TMPDIR ??= mkdtempSync(join(tmpdir(), 'page-bench-'));
 const { server, baseUrl } = await startServer();
 const browser = await launchBrowser();
-const query = `?backend=${opt.backend}${opt.model ? `&model=${encodeURIComponent(opt.model)}` : ''}${opt.embeddings ? `&embeddings=${opt.embeddings}` : ''}`;
+const query = `?backend=${opt.backend}${opt.model ? `&model=${encodeURIComponent(opt.model)}` : ''}${opt.embeddings ? `&embeddings=${opt.embeddings}` : ''}${opt.engines ? `&engines=${opt.engines}` : ''}`;
+const memory = async (page) => `${(Number(await page.getAttribute('#backend', 'data-memory-bytes')) / 1e6).toFixed(0)} MB of wasm memory`;
 const FIRST_QUERY = 'Where does the Nile flow into the sea?';
 
 async function ready(context) {
@@ -51,6 +54,7 @@ try {
   if (!opt['no-eval']) {
     const builtin = { secs: await runEvaluation(second.page) };
     console.log(`built-in evaluation (512 questions, 640 sentences): ${builtin.secs.toFixed(1)} s`);
+    console.log(`after it: ${await second.page.textContent('#backend')}, ${await memory(second.page)} (engines ready: ${await second.page.getAttribute('#backend', 'data-engines-ready')})`);
     if (opt.lareqa) {
       const langs = opt.langs ? opt.langs.split(',') : readdirSync(opt.lareqa).filter((f) => /^[a-z]{2}\.json$/.test(f)).map((f) => f.slice(0, 2));
       await second.page.check('input[name="eval-source"][value="files"]');

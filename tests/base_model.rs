@@ -17,7 +17,7 @@ mod common;
 
 use std::path::PathBuf;
 
-use lingbridge::encode::{BackendChoice, WordTablePlacement};
+use lingbridge::encode::{BackendChoice, CpuWeights, WordTablePlacement};
 use lingbridge::{Encoder, EncoderOptions, ModelFiles, TextKind};
 use serde::Deserialize;
 
@@ -260,4 +260,29 @@ fn tuned_page_models_share_the_base_table_and_keep_their_tuning() {
     let cos = mean_cosine(&tuned[0], &tuned[1]);
     eprintln!("hybrid vs mono: mean cosine {cos:.4}");
     assert!(cos < 0.97, "the hybrid and mono models embed alike (mean cosine {cos:.4})");
+}
+
+#[test]
+fn the_default_page_model_with_quantized_cpu_weights_stays_close_to_f32() {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("models/e5-small-hybrid.q4_0.gguf");
+    let files = ModelFiles::from_path(&path).expect("model files read");
+    let r = reference();
+    let rows: Vec<&Row> = r.texts.iter().collect();
+    let run = |cpu_weights| {
+        let enc = Encoder::load(&files, &EncoderOptions { cpu_weights, ..EncoderOptions::default() }).expect("loads");
+        (embed_rows(&enc, &rows), enc.cpu_weight_bytes().expect("CPU backend"))
+    };
+    let (want, f32_bytes) = run(CpuWeights::F32);
+    let (got, q_bytes) = run(CpuWeights::Quantized);
+    let cos: Vec<f64> = got.iter().zip(&want).map(|(a, b)| common::cosine(a, b)).collect();
+    let min = cos.iter().copied().fold(1.0, f64::min);
+    eprintln!(
+        "quantized CPU weights: {q_bytes} B vs f32 {f32_bytes} B; cosine to f32 min {min:.5}, mean {:.5}",
+        cos.iter().sum::<f64>() / cos.len() as f64
+    );
+    // The bar for a quantized CPU path.
+    assert!(min >= 0.995, "min cosine {min}");
+    // 49.1 M parameters: 196 MB as f32. The word table (27.6 M) stays in q4_0 blocks in both modes.
+    assert!(f32_bytes < 110_000_000, "f32 mode holds {f32_bytes} B");
+    assert!(q_bytes < 35_000_000, "quantized mode holds {q_bytes} B");
 }

@@ -8,6 +8,7 @@ mod common;
 use common::{cosine, max_abs_diff, tiny_xlmr};
 use lingbridge::model::gguf;
 use lingbridge::model::{LinearWeight, PackedQuant, QuantScheme, Weights};
+use lingbridge::encode::CpuWeights;
 use lingbridge::{Encoder, EncoderOptions, ModelFiles, TextKind};
 
 #[cfg(target_arch = "wasm32")]
@@ -142,6 +143,31 @@ everywhere! {
             let weights = Weights::from_files(&files).unwrap();
             assert_eq!(weights.scheme(), scheme);
         }
+    }
+
+    fn quantized_cpu_weights_stay_close_to_f32_in_less_memory() {
+        let texts = common::reference().sentences.into_iter().map(|s| s.text).collect::<Vec<_>>();
+        for scheme in [QuantScheme::Q8_0, QuantScheme::Q4_0] {
+            let (files, _) = gguf_model(scheme);
+            let run = |cpu_weights| {
+                let enc = Encoder::load(&files, &EncoderOptions { cpu_weights, ..EncoderOptions::default() }).expect("model loads");
+                (enc.embed(&texts, TextKind::Passage).expect("embed").data, enc.cpu_weight_bytes().expect("CPU backend"))
+            };
+            let (want, f32_bytes) = run(CpuWeights::F32);
+            let (got, q_bytes) = run(CpuWeights::Quantized);
+            let worst = got.chunks(64).zip(want.chunks(64)).map(|(g, w)| cosine(g, w)).fold(1.0, f64::min);
+            eprintln!("{scheme}: quantized CPU weights {q_bytes} B vs f32 {f32_bytes} B, min cosine {worst:.6}");
+            // Only the activations' rounding to q8 differs (the matrices are the file's blocks either way).
+            assert!(worst >= 0.995, "{scheme}: cosine {worst}");
+            assert!(worst < 1.0 - 1e-7, "{scheme}: quantized weights gave exactly the f32 results: did the mode run?");
+            assert!((q_bytes as f64) < 0.6 * f32_bytes as f64, "{scheme}: {q_bytes} B vs {f32_bytes} B");
+        }
+        // An f32 file has nothing to keep quantized: both modes are the same computation.
+        let (files, _) = gguf_model(QuantScheme::F32);
+        let emb = |cpu_weights| {
+            Encoder::load(&files, &EncoderOptions { cpu_weights, ..EncoderOptions::default() }).unwrap().embed(&texts, TextKind::Passage).unwrap().data
+        };
+        assert_eq!(emb(CpuWeights::Quantized), emb(CpuWeights::F32));
     }
 
     fn weights_api_for_the_gpu_pass() {

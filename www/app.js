@@ -17,6 +17,9 @@ import { initOffline } from './ui/offline.js';
 // `?backend=cpu` forces the CPU, `gpu` takes any WebGPU adapter, `auto` (default) prefers a hardware one.
 const param = new URLSearchParams(location.search).get('backend');
 state.backend = ['cpu', 'gpu', 'auto'].includes(param) ? param : 'auto';
+// `?engines=1` keeps the CPU backend to one engine (one core); by default there is one per core.
+const engines = Number.parseInt(new URLSearchParams(location.search).get('engines') ?? '', 10);
+state.engines = Number.isInteger(engines) && engines > 0 ? engines : null;
 
 window.lbStarted = true; // index.html's start-up fallback stands down
 installSafetyNet($('error'));

@@ -16,7 +16,7 @@ const PREFIX = 'lingbridge-shell-';
 const SHELL = [
   'index.html',
   'style.css',
-  'app.js', 'engine.js', 'corpus-parse.js', 'langid.js', 'worker.js',
+  'app.js', 'engine.js', 'corpus-parse.js', 'langid.js', 'worker.js', 'embed-pool.js', 'embed-helper.js',
   'ui/beir.js', 'ui/bias.js', 'ui/charts.js', 'ui/corpus.js', 'ui/dom.js', 'ui/errors.js', 'ui/evaluate.js', 'ui/format.js',
   'ui/header.js', 'ui/inspect.js', 'ui/models.js', 'ui/offline.js', 'ui/progress.js', 'ui/report.js', 'ui/search.js',
   'ui/state.js', 'ui/tabs.js', 'ui/trec.js',

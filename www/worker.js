@@ -3,6 +3,7 @@
 // touches wasm directly, so the UI never blocks on inference. All ranking and scoring happen in wasm (the same
 // Rust code as `lingbridge eval`); this file only moves bytes and texts and reports progress.
 import init, { Engine, SearchIndex, LareqaEvaluation, BeirEvaluation } from './pkg/lingbridge.js';
+import { EmbedPool, engineCount } from './embed-pool.js';
 
 // Files of a model in Hugging Face layout; the first three are required.
 const REQUIRED = ['config.json', 'model.safetensors', 'tokenizer.json'];
@@ -14,13 +15,18 @@ const CHUNK = 64;
 
 const slots = { A: emptySlot(), B: emptySlot() };
 let evaluation = null; // { kind: 'lareqa' | 'beir', set: LareqaEvaluation | BeirEvaluation, name }
-let wasmReady = null;
+let wasmReady = null; // resolves to the wasm exports (their `memory` is reported with the backend)
 let queue = Promise.resolve();
+// Set by a `cancel` message (handled at once, outside the queue): the running evaluation stops at its next chunk.
+let cancelRequested = false;
+const CANCELLED = 'the evaluation was cancelled';
+const cancelled = () => Object.assign(new Error(CANCELLED), { cancelled: true });
 
 function emptySlot() {
   // `version`: the built-in model's content hash (index.json), so precomputed embeddings are used only with the
   // exact model they were computed with; null for a model the visitor brought.
-  return { engine: null, name: '', version: null, index: null, passages: [], run: null };
+  // `pool`: helper engines on the other cores (CPU backend only; www/embed-pool.js), `engines` how many run in all.
+  return { engine: null, name: '', version: null, index: null, passages: [], run: null, pool: null, engines: 1 };
 }
 
 // Frees a slot's wasm objects and sets it to `fields` (the index and results belong to the old model's vectors).
@@ -28,6 +34,7 @@ function resetSlot(slot, fields = {}) {
   slot.engine?.free();
   slot.index?.free();
   slot.run?.free();
+  slot.pool?.terminate();
   Object.assign(slot, emptySlot(), fields);
 }
 
@@ -172,24 +179,41 @@ function replaceEvaluation(next) {
   evaluation = next;
 }
 
-// Embeds `texts` CHUNK at a time, handing each chunk's vectors to `onChunk(start, vectors)` and reporting progress.
-async function embedChunks(engine, texts, kind, report, onChunk) {
+// Embeds `texts` CHUNK at a time on the slot's engine (and its helpers), handing each chunk's vectors to
+// `onChunk(start, vectors)` in order and reporting progress.
+// With `cancellable`, a `cancel` message stops it between chunks (the error has `cancelled: true`).
+async function embedChunks(slot, texts, kind, report, onChunk, cancellable = false) {
+  const stop = () => cancellable && cancelRequested;
+  if (slot.pool?.readyCount) return slot.pool.embedChunks(slot.engine, texts, kind, CHUNK, report, onChunk, stop, cancelled);
   for (let start = 0; start < texts.length; start += CHUNK) {
-    onChunk(start, await engine.embed(texts.slice(start, start + CHUNK), kind));
+    if (stop()) throw cancelled();
+    onChunk(start, await slot.engine.embed(texts.slice(start, start + CHUNK), kind));
     report(Math.min(start + CHUNK, texts.length), texts.length);
+    // Let a `cancel` message in between chunks.
+    if (cancellable) await new Promise((resolve) => setTimeout(resolve, 0));
   }
 }
 
-async function embedAll(engine, texts, kind, report) {
-  const out = new Float32Array(texts.length * engine.dim);
-  await embedChunks(engine, texts, kind, report, (start, vectors) => out.set(vectors, start * engine.dim));
+async function embedAll(slot, texts, kind, report, cancellable = false) {
+  const dim = slot.engine.dim;
+  const out = new Float32Array(texts.length * dim);
+  await embedChunks(slot, texts, kind, report, (start, vectors) => out.set(vectors, start * dim), cancellable);
   return out;
 }
 
-const backendOf = (engine) => JSON.parse(engine.backendInfo());
+// Where the slot's encoder runs; on the CPU also how many engines share long jobs (`engines`, those ready now in
+// `enginesReady`) and why fewer than asked run (`enginesNote`).
+// `memoryBytes`: this worker's wasm memory plus the helpers' (every model and index loaded, all slots).
+async function backendOf(slot) {
+  const info = JSON.parse(slot.engine.backendInfo());
+  const memoryBytes = (await wasmReady).memory.buffer.byteLength + (slot.pool?.memoryBytes ?? 0);
+  if (info.name !== 'cpu') return { ...info, memoryBytes };
+  const ready = 1 + (slot.pool?.readyCount ?? 0);
+  return { ...info, memoryBytes, engines: slot.pool?.failure ? ready : slot.engines, enginesReady: ready, enginesNote: slot.pool?.failure ?? null };
+}
 
 const handlers = {
-  async load({ slot: slotName = 'A', source, backend = 'auto' }, id) {
+  async load({ slot: slotName = 'A', source, backend = 'auto', engines = null }, id) {
     const t0 = performance.now();
     wasmReady ??= init();
     await wasmReady;
@@ -210,7 +234,13 @@ const handlers = {
     resetSlot(slot, { engine, name, version: source?.url && source.version ? String(source.version) : null });
     // Warm-up pass: the first call pays for allocation and pipeline compilation; visitors should not.
     await engine.embed(['warm-up'], 'query');
-    return { info: JSON.parse(engine.info()), backend: backendOf(engine), loadMs: performance.now() - t0, bytes, cached };
+    // On the CPU, helpers load the same files on the other cores in the background: the model is usable now, and
+    // long jobs spread over the helpers that are ready when they start.
+    if (JSON.parse(engine.backendInfo()).name === 'cpu') {
+      slot.engines = engineCount(engines);
+      if (slot.engines > 1) slot.pool = new EmbedPool(files, name, slot.engines - 1);
+    }
+    return { info: JSON.parse(engine.info()), backend: await backendOf(slot), loadMs: performance.now() - t0, bytes, cached };
   },
 
   async unload({ slot: slotName }) {
@@ -245,7 +275,7 @@ const handlers = {
     }
     if (embeddings === 'live') {
       // Added chunk by chunk, so a repeated id stops the indexing where it occurs.
-      await embedChunks(slot.engine, passages.map((p) => p.text), 'passage', progressReporter(id, 'index', 'passages'), (start, vectors) => {
+      await embedChunks(slot, passages.map((p) => p.text), 'passage', progressReporter(id, 'index', 'passages'), (start, vectors) => {
         const part = passages.slice(start, start + CHUNK);
         slot.index.add(part.map((p) => String(p.id)), part.map((p) => p.lang || 'und'), vectors);
         slot.passages.push(...part);
@@ -276,7 +306,7 @@ const handlers = {
       hits: hits.map((h) => ({ rank: h.rank, id: h.id, lang: h.lang, text: slot.passages[h.doc]?.text ?? '', score: h.score })),
       encodeMs: t1 - t0,
       rankMs,
-      backend: backendOf(slot.engine),
+      backend: await backendOf(slot),
     };
   },
 
@@ -310,12 +340,13 @@ const handlers = {
     const slot = engineOf(slotName);
     if (!evaluation) throw new Error('load an evaluation set first');
     const t0 = performance.now();
+    cancelRequested = false;
     const set = evaluation.set;
     const beir = evaluation.kind === 'beir';
-    const candidates = await embedAll(slot.engine, beir ? set.documentTexts() : set.candidateTexts(), 'passage',
-      progressReporter(id, 'candidates', 'candidates'));
-    const questions = await embedAll(slot.engine, beir ? set.queryTexts() : set.questionTexts(), 'query',
-      progressReporter(id, 'questions', 'questions'));
+    const candidates = await embedAll(slot, beir ? set.documentTexts() : set.candidateTexts(), 'passage',
+      progressReporter(id, 'candidates', 'candidates'), true);
+    const questions = await embedAll(slot, beir ? set.queryTexts() : set.questionTexts(), 'query',
+      progressReporter(id, 'questions', 'questions'), true);
     const encodeSeconds = (performance.now() - t0) / 1000;
     const model = name ?? slot.name;
     let report;
@@ -328,7 +359,7 @@ const handlers = {
       slot.run = run;
       report = JSON.parse(run.report());
     }
-    return { report, secs: (performance.now() - t0) / 1000, backend: backendOf(slot.engine) };
+    return { report, secs: (performance.now() - t0) / 1000, backend: await backendOf(slot) };
   },
 
   async evalQuestions({ lang }) {
@@ -345,26 +376,33 @@ const handlers = {
   },
 
   async embed({ texts, kind }) {
-    const { engine } = engineOf('A');
+    const slot = engineOf('A');
+    const { engine } = slot;
     const t0 = performance.now();
     const data = await engine.embed(texts, kind);
     const ms = performance.now() - t0;
     const ids = texts.map((t) => Array.from(engine.tokenIds(t)));
     // The backend can change between calls: a lost GPU device falls back to the CPU.
-    return { data: Array.from(data), dim: engine.dim, ms, ids, backend: backendOf(engine) };
+    return { data: Array.from(data), dim: engine.dim, ms, ids, backend: await backendOf(slot) };
   },
 
   async speed({ texts, rounds }) {
-    const { engine } = engineOf('A');
+    const slot = engineOf('A');
     const t0 = performance.now();
-    for (let r = 0; r < rounds; r++) await engine.embed(texts, 'passage');
+    for (let r = 0; r < rounds; r++) await embedChunks(slot, texts, 'passage', () => {}, () => {});
     const secs = (performance.now() - t0) / 1000;
-    return { embeddingsPerSecond: (texts.length * rounds) / secs, count: texts.length * rounds, secs, backend: backendOf(engine) };
+    return { embeddingsPerSecond: (texts.length * rounds) / secs, count: texts.length * rounds, secs, backend: await backendOf(slot) };
   },
 };
 
 self.onmessage = (event) => {
   const { id, op, args } = event.data;
+  if (op === 'cancel') {
+    // Not queued: it must reach the running request.
+    cancelRequested = true;
+    self.postMessage({ id, ok: true, result: {} });
+    return;
+  }
   queue = queue.then(async () => {
     try {
       const handler = handlers[op];

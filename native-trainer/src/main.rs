@@ -136,6 +136,10 @@ pub struct ModelArgs {
     /// and stderr says why.
     #[arg(long, default_value = "auto", value_parser = ["cpu", "gpu", "auto"])]
     pub backend: String,
+    /// CPU backend: a quantized file's matrices dequantized to f32 at load (the reference; faster here) or kept
+    /// quantized (q8_0 / q4_0 matmuls; less memory, approximate). The word table stays quantized either way.
+    #[arg(long, default_value = "f32", value_parser = ["f32", "quantized"])]
+    pub cpu_weights: String,
 }
 
 impl ModelArgs {
@@ -146,8 +150,12 @@ impl ModelArgs {
 
     /// Encoder options from the flags (prefix flags override the model's own prompts one by one).
     pub fn options(&self, files: &lingbridge::ModelFiles) -> anyhow::Result<lingbridge::EncoderOptions> {
-        let mut options =
-            lingbridge::EncoderOptions { batch_size: self.batch_size, backend: self.backend.parse()?, ..Default::default() };
+        let mut options = lingbridge::EncoderOptions {
+            batch_size: self.batch_size,
+            backend: self.backend.parse()?,
+            cpu_weights: self.cpu_weights.parse()?,
+            ..Default::default()
+        };
         options.pooling = self.pooling.as_deref().map(str::parse).transpose()?;
         if self.query_prefix.is_some() || self.passage_prefix.is_some() {
             let model = lingbridge::Prefixes::from_files(files)?;

@@ -59,6 +59,38 @@ pub enum WordTablePlacement {
     Host,
 }
 
+/// How the CPU backend holds a quantized file's matrices (the word table always stays in the file's blocks: its
+/// rows are decoded exactly, per batch).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum CpuWeights {
+    /// Dequantized to f32 once at load (gemm; the reference, and the faster on every CPU measured here).
+    #[default]
+    F32,
+    /// Kept in q8_0 / q4_0 blocks (candle's quantized matmul, which rounds activations to q8 too): a quarter to an
+    /// eighth of the memory, an approximation held to cosine ≥ 0.995 (tests/quantized_model.rs). f32 files stay f32.
+    Quantized,
+}
+
+impl FromStr for CpuWeights {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        match s.to_ascii_lowercase().as_str() {
+            "f32" => Ok(Self::F32),
+            "quantized" => Ok(Self::Quantized),
+            other => Err(Error::input(format!("unknown CPU weight mode {other:?}: use f32 or quantized"))),
+        }
+    }
+}
+
+impl fmt::Display for CpuWeights {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::F32 => "f32",
+            Self::Quantized => "quantized",
+        })
+    }
+}
+
 /// What ran, for users: shown by the CLI on stderr and by the page's badge.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct BackendInfo {
@@ -94,8 +126,8 @@ pub(crate) fn cpu_pooled(cpu: &CpuEncoder, batch: &TokenBatch, hidden: usize, he
     Ok(head.apply(&states, &batch.mask, batch.batch, batch.seq, hidden))
 }
 
-pub(crate) fn load_cpu(config: &EncoderConfig, files: &ModelFiles) -> Result<CpuEncoder> {
-    CpuEncoder::load(config, Weights::from_files(files)?)
+pub(crate) fn load_cpu(config: &EncoderConfig, files: &ModelFiles, mode: CpuWeights) -> Result<CpuEncoder> {
+    CpuEncoder::load(config, Weights::from_files(files)?, mode)
 }
 
 /// The GPU encoder on the adapter `auto`/`gpu` would use, or the reason there is none to use.

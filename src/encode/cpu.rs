@@ -1,44 +1,238 @@
-//! The CPU backend: candle-transformers' XLM-RoBERTa, for both families (a BERT-family model differs only in its
-//! position numbering, which `Weights::var_builder` maps onto XLM-R's; see `EncoderConfig::candle_position_shift`). This is the reference every other path
-//! (the WebGPU kernels, quantized files) is tested against, and it is itself tested against
-//! Hugging Face transformers (tests/encoder_parity.rs).
+//! The CPU backend: the XLM-R / BERT forward pass in candle ops (gemm natively, simd128 in wasm). This is the
+//! reference every other path (the WebGPU kernels, quantized files) is tested against, and it is itself tested
+//! against Hugging Face transformers (tests/encoder_parity.rs).
+//!
+//! Our own forward rather than candle-transformers' XLM-R model, for what that model cannot do:
+//! - the word table (56 % of the page's model, 82 % of the untrimmed one) stays in the file's q8_0 / q4_0 blocks
+//!   and only a batch's rows are decoded — exactly, so the result is the same as a dequantized table and the
+//!   page's engine holds ~110 MB less;
+//! - [`CpuWeights::Quantized`] keeps the matrices in blocks too (candle's quantized matmul: ggml's, which also
+//!   rounds activations to q8), for when memory matters more than speed — measured by `lingbridge bench encode`;
+//! - positions are numbered by [`Family`](crate::model::Family) as the GPU pass numbers them, with no shifted
+//!   copy of BERT's position table; Q, K and V are one matmul.
 
-use candle_core::{Device, Tensor};
-use candle_transformers::models::xlm_roberta::XLMRobertaModel;
+use candle_core::quantized::QMatMul;
+use candle_core::{Device, Module, Tensor};
 
+use super::backend::CpuWeights;
 use crate::error::{Error, Result, candle_message};
-use crate::model::{EncoderConfig, TokenBatch, Weights};
+use crate::model::config::HiddenAct;
+use crate::model::quant::{PackedQuant, qtensor_from_blocks};
+use crate::model::{EncoderConfig, LinearWeight, TokenBatch, Weights};
+
+const WORDS: &str = "embeddings.word_embeddings.weight";
+
+/// The word table: f32, or the file's blocks with a batch's rows decoded on use.
+enum WordTable {
+    Dense(Tensor),
+    Packed(PackedQuant),
+}
+
+/// `x · Wᵀ + b`, the weight f32 or in blocks.
+struct Linear {
+    weight: QMatMul,
+    bias: Tensor,
+}
+
+struct Norm {
+    gamma: Tensor,
+    beta: Tensor,
+}
+
+struct Layer {
+    qkv: Linear,
+    attention_out: Linear,
+    attention_norm: Norm,
+    intermediate: Linear,
+    output: Linear,
+    output_norm: Norm,
+}
 
 pub struct CpuEncoder {
-    model: XLMRobertaModel,
+    config: EncoderConfig,
+    words: WordTable,
+    positions: Tensor,
+    /// Token type 0's row: every text is one segment.
+    token_type: Tensor,
+    embeddings_norm: Norm,
+    layers: Vec<Layer>,
     device: Device,
-    hidden: usize,
+    weight_bytes: usize,
+}
+
+/// Everything the loader needs, so helpers stay small.
+struct Loader<'a> {
+    weights: &'a Weights,
+    device: &'a Device,
+    mode: CpuWeights,
+    bytes: usize,
+}
+
+impl Loader<'_> {
+    fn err(&self, e: candle_core::Error) -> Error {
+        Error::invalid(&self.weights.file, candle_message(&e))
+    }
+
+    fn tensor(&mut self, name: &str, shape: &[usize]) -> Result<Tensor> {
+        let data = self.weights.f32(name, shape)?;
+        self.bytes += data.len() * 4;
+        Tensor::from_vec(data, shape, self.device).map_err(|e| self.err(e))
+    }
+
+    fn norm(&mut self, prefix: &str, h: usize) -> Result<Norm> {
+        Ok(Norm { gamma: self.tensor(&format!("{prefix}.LayerNorm.weight"), &[h])?, beta: self.tensor(&format!("{prefix}.LayerNorm.bias"), &[h])? })
+    }
+
+    /// The layers `names` stacked along the output dimension (Q, K and V as one matmul), each `[out, inp]`.
+    fn linear(&mut self, names: &[String], out: usize, inp: usize) -> Result<Linear> {
+        let rows = out * names.len();
+        let mut bias = Vec::with_capacity(rows);
+        for n in names {
+            bias.extend(self.weights.f32(&format!("{n}.bias"), &[out])?);
+        }
+        self.bytes += bias.len() * 4;
+        let bias = Tensor::from_vec(bias, rows, self.device).map_err(|e| self.err(e))?;
+        let mut stored = Vec::with_capacity(names.len());
+        for n in names {
+            stored.push(match self.mode {
+                CpuWeights::Quantized => self.weights.blocks(&format!("{n}.weight"), &[out, inp])?,
+                CpuWeights::F32 => None,
+            });
+        }
+        // Stacked matrices stay in blocks only when all of them are, in one scheme (a file may mix q4_0 and q8_0).
+        let scheme = stored.first().copied().flatten().map(|(s, _)| s);
+        let weight = match scheme.filter(|&s| stored.iter().all(|b| b.is_some_and(|(t, _)| t == s))) {
+            Some(s) => {
+                let blocks: Vec<u8> = stored.iter().flatten().flat_map(|(_, raw)| raw.iter().copied()).collect();
+                self.bytes += blocks.len();
+                let name = names.first().map(String::as_str).unwrap_or_default();
+                QMatMul::from_qtensor(qtensor_from_blocks(s, &blocks, &[rows, inp], name)?).map_err(|e| self.err(e))?
+            }
+            None => {
+                let mut dense = Vec::with_capacity(rows * inp);
+                for n in names {
+                    dense.extend(self.weights.f32(&format!("{n}.weight"), &[out, inp])?);
+                }
+                self.bytes += dense.len() * 4;
+                QMatMul::Tensor(Tensor::from_vec(dense, (rows, inp), self.device).map_err(|e| self.err(e))?)
+            }
+        };
+        Ok(Linear { weight, bias })
+    }
 }
 
 impl CpuEncoder {
-    pub fn load(config: &EncoderConfig, weights: Weights) -> Result<Self> {
+    pub fn load(config: &EncoderConfig, weights: Weights, mode: CpuWeights) -> Result<Self> {
         let device = Device::Cpu;
-        let file = weights.file.clone();
-        let vb = weights.candle_var_builder(&device, config)?;
-        // candle's own messages name the tensor ("shape mismatch for encoder.layer.0…"); we add the file.
-        let model = XLMRobertaModel::new(&config.to_candle(), vb).map_err(|e| Error::invalid(file, candle_message(&e)))?;
-        Ok(Self { model, device, hidden: config.hidden_size })
+        let (h, c) = (config.hidden_size, config);
+        let mut l = Loader { weights: &weights, device: &device, mode, bytes: 0 };
+        let words = match weights.linear(WORDS, c.vocab_size, h)? {
+            LinearWeight::Quant(p) => {
+                l.bytes += p.words.len() * 4 + p.scales.len() * 4;
+                WordTable::Packed(p)
+            }
+            LinearWeight::F32(v) => {
+                l.bytes += v.len() * 4;
+                WordTable::Dense(Tensor::from_vec(v, (c.vocab_size, h), &device).map_err(|e| l.err(e))?)
+            }
+        };
+        let positions = l.tensor("embeddings.position_embeddings.weight", &[c.max_position_embeddings, h])?;
+        let types = l.tensor("embeddings.token_type_embeddings.weight", &[c.type_vocab_size, h])?;
+        let token_type = types.get(0).map_err(|e| l.err(e))?;
+        let embeddings_norm = l.norm("embeddings", h)?;
+        let mut layers = Vec::with_capacity(c.num_hidden_layers);
+        for i in 0..c.num_hidden_layers {
+            let p = format!("encoder.layer.{i}");
+            let qkv: Vec<String> = ["query", "key", "value"].iter().map(|m| format!("{p}.attention.self.{m}")).collect();
+            layers.push(Layer {
+                qkv: l.linear(&qkv, h, h)?,
+                attention_out: l.linear(&[format!("{p}.attention.output.dense")], h, h)?,
+                attention_norm: l.norm(&format!("{p}.attention.output"), h)?,
+                intermediate: l.linear(&[format!("{p}.intermediate.dense")], c.intermediate_size, h)?,
+                output: l.linear(&[format!("{p}.output.dense")], h, c.intermediate_size)?,
+                output_norm: l.norm(&format!("{p}.output"), h)?,
+            });
+        }
+        let weight_bytes = l.bytes;
+        Ok(Self { config: config.clone(), words, positions, token_type, embeddings_norm, layers, device, weight_bytes })
+    }
+
+    /// Bytes the weights take in memory (f32 tensors, or blocks).
+    pub fn weight_bytes(&self) -> usize {
+        self.weight_bytes
     }
 
     /// Last hidden states for a padded batch, row-major batch × seq × hidden.
     pub fn hidden_states(&self, batch: &TokenBatch) -> Result<Vec<f32>> {
-        let shape = (batch.batch, batch.seq);
-        let ctx = "CPU encoder forward pass";
-        let ids = Tensor::from_slice(&batch.ids, shape, &self.device).map_err(|e| Error::backend(ctx, candle_message(&e)))?;
-        let mask = Tensor::from_slice(&batch.mask, shape, &self.device).map_err(|e| Error::backend(ctx, candle_message(&e)))?;
-        let types = ids.zeros_like().map_err(|e| Error::backend(ctx, candle_message(&e)))?;
-        let out = self
-            .model
-            .forward(&ids, &mask, &types, None, None, None)
-            .and_then(|t| t.flatten_all())
-            .and_then(|t| t.to_vec1::<f32>())
-            .map_err(|e| Error::backend(ctx, candle_message(&e)))?;
-        debug_assert_eq!(out.len(), batch.batch * batch.seq * self.hidden);
+        let c = &self.config;
+        if batch.ids.len() != batch.batch * batch.seq || batch.mask.len() != batch.ids.len() {
+            return Err(Error::input(format!("a batch of {} × {} needs as many ids and mask values", batch.batch, batch.seq)));
+        }
+        if let Some(&id) = batch.ids.iter().find(|&&id| id as usize >= c.vocab_size) {
+            return Err(Error::input(format!("token id {id} is out of range for a vocabulary of {} pieces", c.vocab_size)));
+        }
+        let positions = c.positions().ids(&batch.ids, batch.seq, c.pad_token_id);
+        if let Some(&p) = positions.iter().max().filter(|&&p| p as usize >= c.max_position_embeddings) {
+            return Err(Error::input(format!("position {p} is past the model's {} positions: the text is too long", c.max_position_embeddings)));
+        }
+        let out = self.forward(batch, &positions).map_err(|e| Error::backend("CPU encoder forward pass", candle_message(&e)))?;
+        debug_assert_eq!(out.len(), batch.batch * batch.seq * c.hidden_size);
         Ok(out)
+    }
+
+    fn forward(&self, batch: &TokenBatch, positions: &[u32]) -> candle_core::Result<Vec<f32>> {
+        let (b, s, h) = (batch.batch, batch.seq, self.config.hidden_size);
+        let dev = &self.device;
+        let words = match &self.words {
+            WordTable::Dense(t) => t.index_select(&Tensor::from_slice(&batch.ids, b * s, dev)?, 0)?,
+            WordTable::Packed(p) => {
+                let rows = p.dequantize_rows(&batch.ids).map_err(|e| candle_core::Error::Msg(e.to_string()))?;
+                Tensor::from_vec(rows, (b * s, h), dev)?
+            }
+        };
+        let pos = self.positions.index_select(&Tensor::from_slice(positions, b * s, dev)?, 0)?;
+        let x = (words + pos)?.broadcast_add(&self.token_type)?;
+        let mut x = self.embeddings_norm.forward(&x, self.config.layer_norm_eps)?;
+        // transformers' extended mask: 0 where attended, the dtype's minimum where padded; [b, 1, 1, s].
+        let mask: Vec<f32> = batch.mask.iter().map(|&m| if m != 0 { 0.0 } else { f32::MIN }).collect();
+        let mask = Tensor::from_vec(mask, (b, 1, 1, s), dev)?;
+        for layer in &self.layers {
+            x = layer.forward(&x, &mask, b, s, &self.config)?;
+        }
+        x.flatten_all()?.to_vec1::<f32>()
+    }
+}
+
+impl Linear {
+    fn forward(&self, x: &Tensor) -> candle_core::Result<Tensor> {
+        self.weight.forward(x)?.broadcast_add(&self.bias)
+    }
+}
+
+impl Norm {
+    fn forward(&self, x: &Tensor, eps: f64) -> candle_core::Result<Tensor> {
+        candle_nn::ops::layer_norm(x, &self.gamma, &self.beta, eps as f32)
+    }
+}
+
+impl Layer {
+    /// One encoder layer over `x`: `[b·s, h]` rows in, the same shape out.
+    fn forward(&self, x: &Tensor, mask: &Tensor, b: usize, s: usize, c: &EncoderConfig) -> candle_core::Result<Tensor> {
+        let (h, heads) = (c.hidden_size, c.num_attention_heads);
+        let d = h / heads;
+        // [b·s, 3h] → [3, b, heads, s, d]
+        let qkv = self.qkv.forward(x)?.reshape((b, s, 3, heads, d))?.permute((2, 0, 3, 1, 4))?;
+        let (q, k, v) = (qkv.get(0)?.contiguous()?, qkv.get(1)?.contiguous()?, qkv.get(2)?.contiguous()?);
+        let scores = (q.matmul(&k.t()?)? * (1.0 / (d as f64).sqrt()))?.broadcast_add(mask)?;
+        let probs = candle_nn::ops::softmax_last_dim(&scores)?;
+        let context = probs.matmul(&v)?.transpose(1, 2)?.reshape((b * s, h))?;
+        let x = self.attention_norm.forward(&(self.attention_out.forward(&context)? + x)?, c.layer_norm_eps)?;
+        let inner = self.intermediate.forward(&x)?;
+        let inner = match c.hidden_act {
+            HiddenAct::Gelu => inner.gelu_erf()?,
+            HiddenAct::GeluTanh => inner.gelu()?,
+            HiddenAct::Relu => inner.relu()?,
+        };
+        self.output_norm.forward(&(self.output.forward(&inner)? + x)?, c.layer_norm_eps)
     }
 }

@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex};
 use crate::error::{Error, Result};
 use crate::model::{EncoderConfig, ModelFiles, Pooling, PoolingMode, Prefixes, SentenceHead, TextKind, TextTokenizer, TokenBatch};
 
-pub use backend::{BackendChoice, BackendInfo, WordTablePlacement};
+pub use backend::{BackendChoice, BackendInfo, CpuWeights, WordTablePlacement};
 pub use cpu::CpuEncoder;
 use gpu::GpuForward;
 
@@ -29,11 +29,13 @@ pub struct EncoderOptions {
     pub backend: BackendChoice,
     /// GPU backend only: where the word-embedding table lives.
     pub word_table: WordTablePlacement,
+    /// CPU backend only: a quantized file's matrices as f32 or in their blocks.
+    pub cpu_weights: CpuWeights,
 }
 
 impl Default for EncoderOptions {
     fn default() -> Self {
-        Self { pooling: None, prefixes: None, batch_size: 32, backend: BackendChoice::Cpu, word_table: WordTablePlacement::Auto }
+        Self { pooling: None, prefixes: None, batch_size: 32, backend: BackendChoice::Cpu, word_table: WordTablePlacement::Auto, cpu_weights: CpuWeights::F32 }
     }
 }
 
@@ -64,6 +66,7 @@ pub struct Encoder {
     tokenizer: TextTokenizer,
     head: SentenceHead,
     batch_size: usize,
+    cpu_weights: CpuWeights,
     state: Mutex<State>,
 }
 
@@ -83,7 +86,7 @@ impl Encoder {
     pub fn load(files: &ModelFiles, options: &EncoderOptions) -> Result<Self> {
         if options.backend == BackendChoice::Cpu {
             let mut enc = Self::load_common(files, options)?;
-            enc.state.get_mut().map_err(poisoned)?.cpu = Some(Arc::new(backend::load_cpu(&enc.config, files)?));
+            enc.state.get_mut().map_err(poisoned)?.cpu = Some(Arc::new(backend::load_cpu(&enc.config, files, enc.cpu_weights)?));
             return Ok(enc);
         }
         #[cfg(not(target_arch = "wasm32"))]
@@ -108,7 +111,7 @@ impl Encoder {
                 Err(e) => state.fallback = Some(e.to_string()),
             }
         }
-        state.cpu = Some(Arc::new(backend::load_cpu(&enc.config, files)?));
+        state.cpu = Some(Arc::new(backend::load_cpu(&enc.config, files, enc.cpu_weights)?));
         Ok(enc)
     }
 
@@ -143,7 +146,7 @@ impl Encoder {
             head.pooling = p.into();
         }
         let state = State { gpu: None, cpu: None, files: None, fallback: None };
-        Ok(Self { config, tokenizer, head, batch_size: options.batch_size, state: Mutex::new(state) })
+        Ok(Self { config, tokenizer, head, batch_size: options.batch_size, cpu_weights: options.cpu_weights, state: Mutex::new(state) })
     }
 
     /// Native convenience: load a model directory (or model file).
@@ -206,7 +209,7 @@ impl Encoder {
     fn fall_back(&self, why: Error) -> Result<()> {
         let mut state = self.lock()?;
         let files = state.files.take().ok_or_else(|| Error::backend("encoder", "GPU failed and no model bytes are kept"))?;
-        let cpu = backend::load_cpu(&self.config, &files)?;
+        let cpu = backend::load_cpu(&self.config, &files, self.cpu_weights)?;
         state.gpu = None;
         state.cpu = Some(Arc::new(cpu));
         state.fallback = Some(format!("the GPU failed during a forward pass: {why}"));
@@ -243,6 +246,12 @@ impl Encoder {
     /// Pooling → Dense layers → normalisation, as the model's files describe it.
     pub fn head(&self) -> &SentenceHead {
         &self.head
+    }
+
+    /// Bytes the CPU backend's weights take (`None` while the GPU runs): f32 matrices, or blocks with
+    /// [`CpuWeights::Quantized`].
+    pub fn cpu_weight_bytes(&self) -> Option<usize> {
+        self.state.lock().ok()?.cpu.as_ref().map(|c| c.weight_bytes())
     }
 
     /// "cpu" or "gpu": the backend the next forward pass will use.

@@ -271,38 +271,4 @@ impl EncoderConfig {
     pub fn head_dim(&self) -> usize {
         self.hidden_size / self.num_attention_heads
     }
-
-    /// Rows put before the position table when a BERT-family model runs through candle's XLM-R model (which numbers
-    /// positions from pad_token_id + 1): with them, candle's position `pad + 1 + k` reads BERT's row k. 0 for XLM-R.
-    pub fn candle_position_shift(&self) -> usize {
-        match self.family() {
-            Family::XlmRoberta => 0,
-            Family::Bert => self.pad_token_id as usize + 1,
-        }
-    }
-
-    /// The same config in candle-transformers' terms (its XLM-R model serves both families; see
-    /// [`EncoderConfig::candle_position_shift`]).
-    pub fn to_candle(&self) -> candle_transformers::models::xlm_roberta::Config {
-        use candle_nn::Activation;
-        candle_transformers::models::xlm_roberta::Config {
-            hidden_size: self.hidden_size,
-            layer_norm_eps: self.layer_norm_eps,
-            attention_probs_dropout_prob: 0.0,
-            hidden_dropout_prob: 0.0,
-            num_attention_heads: self.num_attention_heads,
-            position_embedding_type: self.position_embedding_type.clone(),
-            intermediate_size: self.intermediate_size,
-            hidden_act: match self.hidden_act {
-                HiddenAct::Gelu => Activation::Gelu,
-                HiddenAct::GeluTanh => Activation::NewGelu,
-                HiddenAct::Relu => Activation::Relu,
-            },
-            num_hidden_layers: self.num_hidden_layers,
-            vocab_size: self.vocab_size,
-            max_position_embeddings: self.max_position_embeddings + self.candle_position_shift(),
-            type_vocab_size: self.type_vocab_size,
-            pad_token_id: self.pad_token_id,
-        }
-    }
 }

@@ -2,8 +2,9 @@
 //! [`crate::model::gguf`]), after checks that turn the usual ways a weights file goes wrong (truncated download,
 //! int8 export, masked-LM prefix, a GGUF from another tool) into messages that name the file and tensor.
 //!
-//! Two views: a candle `VarBuilder` of f32 tensors for the CPU encoder, and per-tensor access for the GPU forward
-//! pass ([`Weights::linear`] keeps q8_0 / q4_0 matrices packed, [`Weights::embedding_rows`] gathers rows on the CPU).
+//! Two views: a candle `VarBuilder` of f32 tensors for the trainer, and per-tensor access for the CPU and GPU
+//! forward passes ([`Weights::linear`] keeps q8_0 / q4_0 matrices packed, [`Weights::blocks`] gives their GGML
+//! bytes, [`Weights::embedding_rows`] gathers rows).
 
 use std::collections::HashMap;
 
@@ -20,8 +21,6 @@ use crate::model::quant::{PackedQuant, QuantScheme};
 /// Masked-LM / pre-training checkpoints (e.g. `xlm-roberta-base`, `bert-base-multilingual-cased`) keep the encoder
 /// under one of these prefixes.
 const MLM_PREFIXES: [&str; 2] = ["roberta", "bert"];
-/// The position table (BERT-family models shift it for candle; see `var_builder`).
-const POSITIONS: &str = "embeddings.position_embeddings.weight";
 /// A tensor every XLM-R encoder has, used to find where the encoder's weights start.
 const PROBE: &str = "embeddings.word_embeddings.weight";
 
@@ -261,6 +260,15 @@ impl Weights {
         })
     }
 
+    /// A matrix's GGML blocks as stored, when the file stores it as q8_0 / q4_0 (`None` for f32 / f16 / bf16).
+    pub fn blocks(&self, name: &str, shape: &[usize]) -> Result<Option<(QuantScheme, &[u8])>> {
+        let s = self.shaped(name, shape)?;
+        Ok(match s.kind {
+            Kind::Block(scheme) => Some((scheme, s.bytes)),
+            _ => None,
+        })
+    }
+
     /// Rows `ids` of a `[rows, cols]` table (the word embeddings) as f32, `ids.len() × cols`, decoding only those
     /// rows: the CPU gather for vocabularies larger than one GPU binding.
     pub fn embedding_rows(&self, name: &str, ids: &[u32], cols: usize) -> Result<Vec<f32>> {
@@ -281,40 +289,18 @@ impl Weights {
         decode(s.kind, ids.len(), cols, &gathered)
     }
 
-    /// A VarBuilder over the encoder's tensors, as f32 on `device`.
+    /// A VarBuilder over the encoder's tensors, as f32 on `device` (the trainer's start point).
     pub fn var_builder(self, device: &Device) -> Result<VarBuilder<'static>> {
-        self.var_builder_shifted(device, 0)
-    }
-
-    /// The tensors for candle-transformers' XLM-R model running `config`'s family (BERT's position table shifted).
-    pub fn candle_var_builder(self, device: &Device, config: &crate::model::EncoderConfig) -> Result<VarBuilder<'static>> {
-        self.var_builder_shifted(device, config.candle_position_shift())
-    }
-
-    fn var_builder_shifted(self, device: &Device, shift: usize) -> Result<VarBuilder<'static>> {
-        if shift == 0 {
-            if let Source::Safetensors(_) = &self.source {
-                let Source::Safetensors(bytes) = self.source else { unreachable!() };
-                let vb = VarBuilder::from_buffered_safetensors(bytes, DType::F32, device)
-                    .map_err(|e| Error::invalid(&self.file, candle_message(&e)))?;
-                return Ok(if self.prefix.is_empty() { vb } else { vb.pp(self.prefix) });
-            }
+        if let Source::Safetensors(_) = &self.source {
+            let Source::Safetensors(bytes) = self.source else { unreachable!() };
+            let vb = VarBuilder::from_buffered_safetensors(bytes, DType::F32, device)
+                .map_err(|e| Error::invalid(&self.file, candle_message(&e)))?;
+            return Ok(if self.prefix.is_empty() { vb } else { vb.pp(self.prefix) });
         }
-        // GGUF: dequantized to f32 rather than run through candle's quantized matmul: that one quantizes the
-        // activations to q8 too (ggml's vec_dot), a different function from the GPU kernels, which dequantize
-        // the weights and keep activations f32. With f32 activations on both backends, GPU and CPU compute
-        // the same thing from the same file and agree to ~1e-6.
-        // BERT family: the position table gets `shift` leading zero rows (EncoderConfig::candle_position_shift).
+        // GGUF: dequantized to f32.
         let mut map = HashMap::new();
         for (name, shape) in self.tensors() {
-            let mut data = self.f32(&name, &shape)?;
-            let mut shape = shape;
-            if shift > 0 && name == POSITIONS && shape.len() == 2 {
-                let mut shifted = vec![0f32; shift * shape[1]];
-                shifted.append(&mut data);
-                data = shifted;
-                shape[0] += shift;
-            }
+            let data = self.f32(&name, &shape)?;
             let t = Tensor::from_vec(data, shape, device).map_err(|e| Error::invalid(&self.file, candle_message(&e)))?;
             map.insert(name, t);
         }

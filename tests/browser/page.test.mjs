@@ -235,6 +235,18 @@ test('the built-in evaluation on the CPU equals lingbridge eval, and the bias vi
   const worst = assertSameScores(report, native, 1e-4, 1e-3, 'CPU');
   const mul = report.systems[0].scores.mul.map;
   console.log(`# built-in evaluation on the page (CPU, ${testModel.id}): ${secs.toFixed(1)} s; Mul mAP ${mul.toFixed(4)}; largest difference from lingbridge eval ${worst.toExponential(2)}`);
+  // Every core took part (www/embed-pool.js: one engine per core, at most 4), and the answer is one engine's.
+  const cores = await page.evaluate(() => navigator.hardwareConcurrency);
+  const engines = Math.min(Math.max(cores, 1), 4);
+  assert.equal(await page.getAttribute('#backend', 'data-engines'), String(engines));
+  assert.equal(await page.getAttribute('#backend', 'data-engines-ready'), String(engines));
+  assert.equal(await page.textContent('#backend'), `CPU (wasm) · ${engines} core${engines > 1 ? 's' : ''}`);
+  const single = await openPage(context, `?backend=cpu&engines=1&${M}`);
+  assert.equal(await single.textContent('#backend'), 'CPU (wasm) · 1 core');
+  const one = await evaluateOnPage(single);
+  assert.deepEqual(report.systems[0].scores, one.report.systems[0].scores, 'one engine and a pool give the same report');
+  console.log(`# the same on one engine: ${one.secs.toFixed(1)} s (${engines} engines: ${secs.toFixed(1)} s)`);
+  await single.close();
   await page.screenshot({ path: `${SHOTS}/page-evaluate-cpu.png`, fullPage: true });
 
   await page.click('#tab-bias');
@@ -246,6 +258,30 @@ test('the built-in evaluation on the CPU equals lingbridge eval, and the bias vi
   const shown = Number(await page.getAttribute('#bias-strips section[data-slot="A"] .rd strong', 'data-value'));
   assert.equal(shown, Math.max(...ranks) - Math.min(...ranks));
   await page.screenshot({ path: `${SHOTS}/page-bias-cpu.png`, fullPage: true });
+  assert.deepEqual(page.problems, []);
+  await context.close();
+});
+
+test('a running evaluation can be cancelled between chunks, and runs again afterwards', async () => {
+  const context = await browser.newContext();
+  const page = await openPage(context, `?backend=cpu&${M}`);
+  await page.click('#tab-evaluate');
+  await page.waitForSelector('#eval-run:not([disabled])', { timeout: 60000 });
+  await page.click('#eval-run');
+  // Cancelled once the candidates are being encoded: the worker stops at its next chunk.
+  await page.waitForFunction(() => /of 640 candidates/.test(document.getElementById('eval-progress').textContent), null, { polling: 20 });
+  const progressAtCancel = await page.textContent('#eval-progress');
+  await page.click('#eval-cancel');
+  await page.waitForSelector('#eval-cancel', { state: 'hidden', timeout: 60000 });
+  assert.match(await page.textContent('#eval-status'), /Evaluation cancelled/);
+  assert.equal(await page.isVisible('#eval-error'), false, await page.textContent('#eval-error'));
+  assert.equal(await page.isVisible('#eval-results'), false, 'a cancelled run shows no results');
+  assert.equal(await page.isEnabled('#eval-run'), true);
+  console.log(`# cancelled at "${progressAtCancel.trim()}"`);
+  // The next run is not cancelled by the old request and ends with a report.
+  await runEvaluation(page);
+  assert.equal(await page.textContent('#eval-status'), '');
+  assert.match(await page.textContent('#eval-results'), /Mul/);
   assert.deepEqual(page.problems, []);
   await context.close();
 });

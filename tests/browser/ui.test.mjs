@@ -435,7 +435,7 @@ test('errors are shown in plain words next to the action, never a blank page', a
 test('the backend badge says why the CPU runs, and Force CPU reloads the model on the CPU', async () => {
   let page = await openPage({ config: { gpu: false } });
   await ready(page);
-  assert.equal(await page.textContent('#backend'), 'CPU (wasm)');
+  assert.match(await page.textContent('#backend'), /^CPU \(wasm\) · \d+ cores?$/);
   assert.equal(await page.getAttribute('#backend', 'data-backend'), 'cpu');
   assert.match(await page.getAttribute('#backend', 'title'), /^Running on the CPU: this browser offers no WebGPU adapter/);
   assert.match(await page.textContent('#backend-note'), /Running on the CPU: this browser offers no WebGPU adapter \(navigator\.gpu is missing\)\. Search still works/);
@@ -448,7 +448,7 @@ test('the backend badge says why the CPU runs, and Force CPU reloads the model o
   await page.focus('#force-cpu');
   await page.keyboard.press('Space');
   await page.waitForFunction(() => document.getElementById('backend').dataset.backend === 'cpu');
-  assert.equal(await page.textContent('#backend'), 'CPU (wasm)');
+  assert.match(await page.textContent('#backend'), /^CPU \(wasm\) · \d+ cores?$/);
   assert.equal(await page.isVisible('#backend-note'), false, 'no fallback note when the CPU was asked for');
   assert.match(page.url(), /backend=cpu/);
   await ready(page); // the new model indexes the corpus again
@@ -458,7 +458,7 @@ test('the backend badge says why the CPU runs, and Force CPU reloads the model o
   page = await openPage({ path: '?backend=cpu' });
   await ready(page);
   assert.equal(await page.isChecked('#force-cpu'), true);
-  assert.equal(await page.textContent('#backend'), 'CPU (wasm)');
+  assert.match(await page.textContent('#backend'), /^CPU \(wasm\) · \d+ cores?$/);
   await page.context().close();
 });
 

@@ -99,8 +99,14 @@ function showSetInfo() {
     i.skipped ? ` (${int(i.skipped)} questions skipped: no answer sentence found)` : '', '.');
 }
 
+// Set when the visitor cancels: the worker stops the running model's evaluation and no further one starts.
+let cancelling = false;
+
 function setRunning(on_) {
   running = on_;
+  cancelling = false;
+  $('eval-cancel').hidden = !on_;
+  $('eval-cancel').disabled = false;
   emit('eval-running', { running: on_ });
   updateButtons();
 }
@@ -124,6 +130,7 @@ export async function runEvaluation({ progress: prog = progress, errorEl = $('ev
     return false;
   }
   setRunning(true);
+  $('eval-status').textContent = '';
   try {
     prog.start('Reading the evaluation files…');
     let set;
@@ -154,6 +161,7 @@ export async function runEvaluation({ progress: prog = progress, errorEl = $('ev
       }
     }
     for (const slot of ['A', 'B']) {
+      if (cancelling) break;
       if (!isReady(slot) || (onlyMissing && state.reports[slot])) continue;
       const name = modelName(slot);
       prog.start(`Evaluating model ${slot} (${name})…`);
@@ -163,9 +171,14 @@ export async function runEvaluation({ progress: prog = progress, errorEl = $('ev
         if (slot === 'A' && r.backend) emit('backend', r.backend);
         emit('eval-done', { slot });
       } catch (err) {
+        if (cancelling) break;
         showError(errorEl, err, `Could not evaluate model ${slot} (${name})`);
         return false;
       }
+    }
+    if (cancelling) {
+      $('eval-status').textContent = 'Evaluation cancelled; earlier results are kept.';
+      return false;
     }
     return true;
   } finally {
@@ -305,6 +318,11 @@ export function initEvaluate() {
     }).join(', ')}` : '');
   });
   $('eval-run').addEventListener('click', () => runEvaluation());
+  $('eval-cancel').addEventListener('click', () => {
+    cancelling = true;
+    $('eval-cancel').disabled = true;
+    engine.call('cancel').catch(() => {});
+  });
   on('eval-done', ({ slot }) => {
     if (slot === 'A') viewSlot = 'A';
     renderResults();

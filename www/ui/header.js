@@ -15,17 +15,27 @@ export function showBackend(b) {
   if (!b) return;
   const badge = $('backend');
   const note = $('backend-note');
-  badge.textContent = b.name === 'gpu' ? `WebGPU · ${b.device || 'GPU'}` : 'CPU (wasm)';
+  const cores = b.engines > 1 ? ` · ${b.engines} cores` : ' · 1 core';
+  badge.textContent = b.name === 'gpu' ? `WebGPU · ${b.device || 'GPU'}` : `CPU (wasm)${cores}`;
+  badge.dataset.engines = String(b.engines ?? 1);
+  badge.dataset.enginesReady = String(b.enginesReady ?? 1);
+  if (b.memoryBytes) badge.dataset.memoryBytes = String(b.memoryBytes);
+  const memory = b.memoryBytes ? ` WebAssembly memory: ${Math.round(b.memoryBytes / 1e6)} MB.` : '';
+  // Why fewer engines run than cores (a helper that failed to start or stopped): said in the tooltip.
+  const fewer = b.enginesNote ? ` Long jobs run on ${b.engines} core${b.engines > 1 ? 's' : ''}: ${b.enginesNote}.` : '';
+  const onCores = b.engines > 1
+    ? ` Indexing and evaluations use ${b.engines} engines, one per core (${b.enginesReady} ready).`
+    : ' Indexing and evaluations use one core.';
   badge.dataset.backend = b.name;
   if (b.fallback) {
-    badge.title = `Running on the CPU: ${b.fallback}`;
+    badge.title = `Running on the CPU: ${b.fallback.replace(/\.$/, '')}.${onCores}${fewer}${memory}`;
     badge.dataset.tip = badge.title;
     // The note keeps to the gist; long technical asides (adapter probing details) stay in the tooltip.
     const gist = b.fallback.replace(/\s*\([^()]{40,}\)/g, '').trim().replace(/\.?$/, '.');
     note.textContent = `Running on the CPU: ${gist} Search still works, only more slowly.`;
     note.hidden = false;
   } else {
-    badge.title = b.name === 'cpu' ? 'Running on the CPU (WebAssembly), as asked' : `Running on the GPU through WebGPU: ${b.device}`;
+    badge.title = b.name === 'cpu' ? `Running on the CPU (WebAssembly), as asked.${onCores}${fewer}${memory}` : `Running on the GPU through WebGPU: ${b.device}`;
     badge.dataset.tip = badge.title;
     note.hidden = true;
   }

