@@ -43,6 +43,9 @@ pub struct EncodeArgs {
     backends: Vec<String>,
     #[command(flatten)]
     texts: texts::TextsArgs,
+    /// Also write the synthetic-batch table as JSON to this file (scripts/gpu-bench.sh collects it).
+    #[arg(long, value_name = "FILE")]
+    json: Option<std::path::PathBuf>,
 }
 
 #[derive(clap::Args)]
@@ -62,6 +65,9 @@ pub struct MatmulArgs {
     /// The card's fp32 peak in GFLOP/s, to print the fraction reached (H200: 66,900 for FP32 non-tensor).
     #[arg(long)]
     peak_gflops: Option<f64>,
+    /// Also write the table as JSON to this file (scripts/gpu-bench.sh collects it).
+    #[arg(long, value_name = "FILE")]
+    json: Option<std::path::PathBuf>,
 }
 
 pub fn run(bench: Bench) -> anyhow::Result<()> {
@@ -69,6 +75,14 @@ pub fn run(bench: Bench) -> anyhow::Result<()> {
         Bench::Encode(args) => encode(args),
         Bench::Matmul(args) => matmul(args),
     }
+}
+
+/// Writes a benchmark's rows to `path` when one was given.
+fn write_json(path: Option<&std::path::Path>, value: serde_json::Value) -> anyhow::Result<()> {
+    if let Some(path) = path {
+        std::fs::write(path, serde_json::to_vec_pretty(&value)?).with_context(|| format!("writing {}", path.display()))?;
+    }
+    Ok(())
 }
 
 /// Runs `pass` once to warm up, then at least 3 times and for at least `seconds`: (passes, seconds).
@@ -143,10 +157,14 @@ fn encode(args: EncodeArgs) -> anyhow::Result<()> {
     println!("| backend | tokens/s | embeddings/s | ms/batch | passes | × first |");
     println!("|---|---|---|---|---|---|");
     let base = rows.first().map(|r| r.1);
+    let mut json = Vec::new();
     for (name, tps, eps, ms, passes) in &rows {
-        println!("| {name} | {tps:.0} | {eps:.1} | {ms:.2} | {passes} | {:.2} |", tps / base.unwrap_or(*tps));
+        let ratio = tps / base.unwrap_or(*tps);
+        println!("| {name} | {tps:.0} | {eps:.1} | {ms:.2} | {passes} | {ratio:.2} |");
+        json.push(serde_json::json!({ "backend": name, "tokens_per_s": tps, "embeddings_per_s": eps, "ms_per_batch": ms,
+            "passes": passes, "ratio_to_first": ratio }));
     }
-    Ok(())
+    write_json(args.json.as_deref(), serde_json::json!({ "model": args.model.model, "batch": args.batch, "seq": args.seq, "rows": json }))
 }
 
 fn matmul(args: MatmulArgs) -> anyhow::Result<()> {
@@ -172,6 +190,7 @@ fn matmul(args: MatmulArgs) -> anyhow::Result<()> {
     println!("| shape | GPU f32 GFLOP/s | GPU q8_0 | GPU q4_0 | CPU f32 GFLOP/s | GPU f32 ÷ CPU |{peak_header}");
     println!("|---|---|---|---|---|---|{}", if args.peak_gflops.is_some() { "---|" } else { "" });
     let fmt = |v: Option<f64>| v.map_or("–".to_string(), |v| format!("{v:.1}"));
+    let mut json = Vec::new();
     for (name, shape) in shapes {
         let gpu = gpu_matmul_gflops(&p, shape, None, args.seconds)?;
         // Quantized kernels need k in whole blocks of 32.
@@ -183,8 +202,10 @@ fn matmul(args: MatmulArgs) -> anyhow::Result<()> {
         let peak = args.peak_gflops.map(|pk| format!(" {:.1} % |", 100.0 * gpu / pk)).unwrap_or_default();
         let ratio = cpu.map_or("–".to_string(), |c| format!("{:.2}", gpu / c));
         println!("| {name} | {gpu:.1} | {} | {} | {} | {ratio} |{peak}", fmt(q8), fmt(q4), fmt(cpu));
+        json.push(serde_json::json!({ "shape": name, "gpu_f32_gflops": gpu, "gpu_q8_0_gflops": q8, "gpu_q4_0_gflops": q4,
+            "cpu_f32_gflops": cpu, "gpu_share_of_peak": args.peak_gflops.map(|pk| gpu / pk) }));
     }
-    Ok(())
+    write_json(args.json.as_deref(), serde_json::json!({ "adapter": p.ctx.adapter.to_string(), "peak_gflops": args.peak_gflops, "rows": json }))
 }
 
 /// GFLOP/s of our kernel (f32 weights, or `scheme` blocks): batches of dispatches in one submission, timed to the
