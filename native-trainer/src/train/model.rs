@@ -2,7 +2,7 @@
 //! the tensors of a `VarMap`, plus mask-aware pooling and L2 normalisation as tensor ops so gradients reach every
 //! weight.
 //!
-//! Why not the inference encoder (`src/encode/cpu.rs`)? Its attention softmax (`softmax_last_dim`) and LayerNorm
+//! Why not the inference encoder (`src/encode/cpu/`)? Its attention softmax (`softmax_last_dim`) and LayerNorm
 //! (`candle_nn::ops::layer_norm`) are candle's fused custom ops without a backward pass, so `loss.backward()`
 //! would fail with `BackwardNotSupported`. This file computes the same function with differentiable ops, under the
 //! same tensor names, and the export round-trip test (native-trainer/tests/train_cli.rs) holds it to

@@ -9,7 +9,9 @@
 //! - [`CpuWeights::Quantized`] keeps the matrices in blocks too (candle's quantized matmul: ggml's, which also
 //!   rounds activations to q8), for when memory matters more than speed — measured by `lingbridge bench encode`;
 //! - positions are numbered by [`Family`](crate::model::Family) as the GPU pass numbers them, with no shifted
-//!   copy of BERT's position table; Q, K and V are one matmul.
+//!   copy of BERT's position table; Q, K and V are one matmul; GELU's erf is vectorizable ([`gelu`]).
+
+mod gelu;
 
 use candle_core::quantized::QMatMul;
 use candle_core::{Device, Module, Tensor};
@@ -229,7 +231,7 @@ impl Layer {
         let x = self.attention_norm.forward(&(self.attention_out.forward(&context)? + x)?, c.layer_norm_eps)?;
         let inner = self.intermediate.forward(&x)?;
         let inner = match c.hidden_act {
-            HiddenAct::Gelu => inner.gelu_erf()?,
+            HiddenAct::Gelu => inner.apply_op1_no_bwd(&gelu::GeluErf)?,
             HiddenAct::GeluTanh => inner.gelu()?,
             HiddenAct::Relu => inner.relu()?,
         };

@@ -1,0 +1,69 @@
+#!/usr/bin/env python3
+"""Issue 14's seeds' question (a) as a plot: multilingual-e5-small tuned at α = 0 (X-Y), 0.25, 0.5 (hybrid), 0.75
+and 1 (X-X-mono), all else the same; Mo / Cr / Mul mAP (left axis) and rank distance (right axis) against α, on
+MLQA-R and on the held-out XQuAD-R articles. Reads the reports models/make-tuned.sh writes; writes one SVG.
+
+    python3 models/alpha-plot.py [artifacts/tuned/eval] > models/e5-alpha.svg
+"""
+import json
+import os
+import sys
+
+EVAL = sys.argv[1] if len(sys.argv) > 1 else "artifacts/tuned/eval"
+RUNS = [(0.0, "e5-small-x-y"), (0.25, "e5-small-hybrid-a0.25"), (0.5, "e5-small-hybrid"),
+        (0.75, "e5-small-hybrid-a0.75"), (1.0, "e5-small-x-x-mono")]
+SETS = [("mlqa-r", "MLQA-R (zero-shot)"), ("xquad-r-heldout", "XQuAD-R, 14 held-out articles")]
+SERIES = [("mo", "Mo", "#1b9e77"), ("cr", "Cr", "#d95f02"), ("mul", "Mul", "#7570b3")]
+W, H, PAD = 360, 240, 46
+
+
+def points(dataset):
+    out = []
+    for alpha, model in RUNS:
+        path = os.path.join(EVAL, model, dataset, "report.json")
+        if not os.path.exists(path):
+            sys.exit(f"missing: {path} (run MODELS=... bash models/make-tuned.sh first)")
+        scores = next(s["scores"] for s in json.load(open(path))["systems"] if s["name"] == "dense")
+        out.append((alpha, {k: scores[k]["map"] for k, _, _ in SERIES}, scores["bias"]["rank_distance"]))
+    return out
+
+
+def panel(x0, title, pts):
+    lo = min(min(v.values()) for _, v, _ in pts) - 0.02
+    hi = max(max(v.values()) for _, v, _ in pts) + 0.02
+    rd_hi = max(rd for _, _, rd in pts) * 1.15
+    sx = lambda a: x0 + PAD + a * (W - 2 * PAD)
+    sy = lambda m: H - PAD - (m - lo) / (hi - lo) * (H - 2 * PAD)
+    sr = lambda r: H - PAD - r / rd_hi * (H - 2 * PAD)
+    svg = [f'<text x="{x0 + W / 2}" y="18" text-anchor="middle" font-weight="bold">{title}</text>',
+           f'<rect x="{x0 + PAD}" y="{PAD}" width="{W - 2 * PAD}" height="{H - 2 * PAD}" fill="none" stroke="#999"/>']
+    for a, _, _ in pts:
+        svg.append(f'<text x="{sx(a):.1f}" y="{H - PAD + 16}" text-anchor="middle">{a:g}</text>')
+    svg.append(f'<text x="{x0 + W / 2}" y="{H - 8}" text-anchor="middle">α (share of X-X-mono batches)</text>')
+    for m in (lo, (lo + hi) / 2, hi):
+        svg.append(f'<text x="{x0 + PAD - 4}" y="{sy(m) + 4:.1f}" text-anchor="end">{m:.2f}</text>')
+    svg.append(f'<text x="{x0 + W - PAD + 4}" y="{sr(rd_hi) + 4:.1f}">RD {rd_hi:.0f}</text>')
+    svg.append(f'<text x="{x0 + W - PAD + 4}" y="{sr(0) + 4:.1f}">0</text>')
+    for key, label, colour in SERIES:
+        line = " ".join(f"{sx(a):.1f},{sy(v[key]):.1f}" for a, v, _ in pts)
+        svg.append(f'<polyline points="{line}" fill="none" stroke="{colour}" stroke-width="2"/>')
+        a, v, _ = pts[-1]
+        svg.append(f'<text x="{sx(a) + 4:.1f}" y="{sy(v[key]) - 4:.1f}" fill="{colour}">{label}</text>')
+    line = " ".join(f"{sx(a):.1f},{sr(rd):.1f}" for a, _, rd in pts)
+    svg.append(f'<polyline points="{line}" fill="none" stroke="#444" stroke-width="1.5" stroke-dasharray="5,3"/>')
+    svg.append(f'<text x="{sx(0) + 4:.1f}" y="{sr(pts[0][2]) - 6:.1f}" fill="#444">rank distance (dashed)</text>')
+    return svg
+
+
+def main():
+    body = []
+    for i, (dataset, title) in enumerate(SETS):
+        body += panel(i * W, title, points(dataset))
+    print(f'<svg xmlns="http://www.w3.org/2000/svg" width="{2 * W}" height="{H}" font-family="sans-serif" '
+          f'font-size="11"><rect width="100%" height="100%" fill="white"/>')
+    print("\n".join(body))
+    print("</svg>")
+
+
+if __name__ == "__main__":
+    main()
