@@ -27,8 +27,11 @@ export class EmbedPool {
   }
 
   #spawn(files, name) {
-    const h = { worker: null, ready: false, dead: false, pending: new Map(), nextId: 0, memoryBytes: 0 };
+    // `loaded` settles when the model is loaded or the helper failed: jobs started before then let it join late.
+    let settle;
+    const h = { worker: null, ready: false, dead: false, pending: new Map(), nextId: 0, memoryBytes: 0, loaded: new Promise((r) => { settle = r; }) };
     const fail = (why) => {
+      settle();
       h.dead = true;
       this.failure ??= why;
       for (const p of h.pending.values()) p.reject(new Error(why));
@@ -57,6 +60,7 @@ export class EmbedPool {
     h.call('load', { files, name }).then((r) => {
       h.ready = !h.dead;
       h.memoryBytes = r.memoryBytes;
+      settle();
     }, (err) => fail(`a helper engine could not load the model (${err.message})`));
     return h;
   }
@@ -90,7 +94,10 @@ export class EmbedPool {
   async embedChunks(main, texts, kind, chunk, report, onChunk, stop = () => false, stopped = () => new Error('stopped')) {
     const starts = [];
     for (let s = 0; s < texts.length; s += chunk) starts.push(s);
-    const helpers = this.helpers.filter((h) => h.ready && !h.dead);
+    // Helpers still loading join when they are ready, unless this thread has run out of work by then.
+    const helpers = this.helpers.filter((h) => !h.dead);
+    let mainDone;
+    const mainFinished = new Promise((r) => { mainDone = r; });
     const results = new Map();
     const retry = [];
     let taken = 0;
@@ -117,6 +124,8 @@ export class EmbedPool {
       report(done, texts.length);
     };
     const helperLoop = async (h) => {
+      if (!h.ready) await Promise.race([h.loaded, mainFinished]);
+      if (!h.ready || h.dead) return;
       for (let s = take(); s !== undefined; s = take()) {
         let vectors;
         try {
@@ -134,17 +143,21 @@ export class EmbedPool {
       }
     };
     const mainLoop = async () => {
-      for (let s = take(); s !== undefined; s = take()) {
-        let vectors;
-        try {
-          vectors = await main.embed(part(s), kind);
-        } catch (err) {
-          failed ??= err;
-          throw err;
+      try {
+        for (let s = take(); s !== undefined; s = take()) {
+          let vectors;
+          try {
+            vectors = await main.embed(part(s), kind);
+          } catch (err) {
+            failed ??= err;
+            throw err;
+          }
+          finish(s, vectors);
+          // Let the helpers' answers in (and hand them their next chunk) before encoding the next one here.
+          await new Promise((resolve) => setTimeout(resolve, 0));
         }
-        finish(s, vectors);
-        // Let the helpers' answers in (and hand them their next chunk) before encoding the next one here.
-        await new Promise((resolve) => setTimeout(resolve, 0));
+      } finally {
+        mainDone();
       }
     };
     // Two requests in flight per helper, so a helper never idles while this thread encodes.

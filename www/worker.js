@@ -12,6 +12,8 @@ const OPTIONAL = ['modules.json', '1_Pooling/config.json', 'config_sentence_tran
 const CACHE_NAME = 'lingbridge-models-v1';
 // Texts per embed call: small enough for a progress bar that moves, large enough to batch well.
 const CHUNK = 64;
+// Chunks shared by several engines are smaller, so the engines finish a job together (a helper holds two at once).
+const POOL_CHUNK = 32;
 
 const slots = { A: emptySlot(), B: emptySlot() };
 let evaluation = null; // { kind: 'lareqa' | 'beir', set: LareqaEvaluation | BeirEvaluation, name }
@@ -184,7 +186,7 @@ function replaceEvaluation(next) {
 // With `cancellable`, a `cancel` message stops it between chunks (the error has `cancelled: true`).
 async function embedChunks(slot, texts, kind, report, onChunk, cancellable = false) {
   const stop = () => cancellable && cancelRequested;
-  if (slot.pool?.readyCount) return slot.pool.embedChunks(slot.engine, texts, kind, CHUNK, report, onChunk, stop, cancelled);
+  if (slot.pool) return slot.pool.embedChunks(slot.engine, texts, kind, POOL_CHUNK, report, onChunk, stop, cancelled);
   for (let start = 0; start < texts.length; start += CHUNK) {
     if (stop()) throw cancelled();
     onChunk(start, await slot.engine.embed(texts.slice(start, start + CHUNK), kind));
@@ -276,7 +278,7 @@ const handlers = {
     if (embeddings === 'live') {
       // Added chunk by chunk, so a repeated id stops the indexing where it occurs.
       await embedChunks(slot, passages.map((p) => p.text), 'passage', progressReporter(id, 'index', 'passages'), (start, vectors) => {
-        const part = passages.slice(start, start + CHUNK);
+        const part = passages.slice(start, start + vectors.length / slot.engine.dim);
         slot.index.add(part.map((p) => String(p.id)), part.map((p) => p.lang || 'und'), vectors);
         slot.passages.push(...part);
       });
