@@ -48,10 +48,10 @@ def panel(x0, title, pts):
         line = " ".join(f"{sx(a):.1f},{sy(v[key]):.1f}" for a, v, _ in pts)
         svg.append(f'<polyline points="{line}" fill="none" stroke="{colour}" stroke-width="2"/>')
         a, v, _ = pts[-1]
-        svg.append(f'<text x="{sx(a) + 4:.1f}" y="{sy(v[key]) - 4:.1f}" fill="{colour}">{label}</text>')
+        svg.append(f'<text x="{sx(a) - 4:.1f}" y="{sy(v[key]) - 5:.1f}" text-anchor="end" fill="{colour}">{label}</text>')
     line = " ".join(f"{sx(a):.1f},{sr(rd):.1f}" for a, _, rd in pts)
     svg.append(f'<polyline points="{line}" fill="none" stroke="#444" stroke-width="1.5" stroke-dasharray="5,3"/>')
-    svg.append(f'<text x="{sx(0) + 4:.1f}" y="{sr(pts[0][2]) - 6:.1f}" fill="#444">rank distance (dashed)</text>')
+    svg.append(f'<text x="{sx(0.5):.1f}" y="{sr(pts[2][2]) + 14:.1f}" text-anchor="middle" fill="#444">rank distance (dashed, right axis)</text>')
     return svg
 
 
