@@ -21,8 +21,9 @@ use crate::model::quant::{PackedQuant, QuantScheme};
 /// Masked-LM / pre-training checkpoints (e.g. `xlm-roberta-base`, `bert-base-multilingual-cased`) keep the encoder
 /// under one of these prefixes.
 const MLM_PREFIXES: [&str; 2] = ["roberta", "bert"];
-/// A tensor every XLM-R encoder has, used to find where the encoder's weights start.
-const PROBE: &str = "embeddings.word_embeddings.weight";
+/// The word-embedding table (HF's name without a model prefix); every XLM-R / BERT encoder has it, so it also
+/// tells where the encoder's weights start.
+pub const WORD_TABLE: &str = "embeddings.word_embeddings.weight";
 
 enum Source {
     Safetensors(Vec<u8>),
@@ -116,9 +117,9 @@ impl Weights {
         }
         let names: Vec<String> = st.names().into_iter().map(str::to_string).collect();
         let has = |n: &str| names.iter().any(|k| k == n);
-        let prefix = if has(PROBE) {
+        let prefix = if has(WORD_TABLE) {
             ""
-        } else if let Some(p) = MLM_PREFIXES.into_iter().find(|p| has(&format!("{p}.{PROBE}"))) {
+        } else if let Some(p) = MLM_PREFIXES.into_iter().find(|p| has(&format!("{p}.{WORD_TABLE}"))) {
             p
         } else {
             let hint = if names.iter().any(|n| n.contains("embeddings.word_embeddings")) {
@@ -126,7 +127,7 @@ impl Weights {
             } else {
                 ""
             };
-            return Err(Error::invalid(&file, format!("no tensor {PROBE} (or roberta.{PROBE}, bert.{PROBE}){hint}")));
+            return Err(Error::invalid(&file, format!("no tensor {WORD_TABLE} (or roberta.{WORD_TABLE}, bert.{WORD_TABLE}){hint}")));
         };
         drop(st);
         Ok(Self { source: Source::Safetensors(bytes), prefix, file })
@@ -160,8 +161,8 @@ impl Weights {
                 ));
             }
         }
-        if !content.tensor_infos.contains_key(PROBE) {
-            return Err(Error::invalid(&file, format!("no tensor {PROBE}")));
+        if !content.tensor_infos.contains_key(WORD_TABLE) {
+            return Err(Error::invalid(&file, format!("no tensor {WORD_TABLE}")));
         }
         Ok(Self { source: Source::Gguf { bytes, content, scheme }, prefix: "", file })
     }

@@ -18,8 +18,7 @@ use lingbridge::model::{EncoderConfig, Pooling, TokenBatch};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-/// The word-embedding table's name (HF's, without a model prefix).
-pub const WORD_TABLE: &str = "embeddings.word_embeddings.weight";
+pub use lingbridge::model::weights::WORD_TABLE;
 
 /// How a tensor is initialised from scratch (transformers' `XLMRobertaPreTrainedModel._init_weights`).
 #[derive(Clone, Copy)]

@@ -20,9 +20,8 @@ use super::backend::CpuWeights;
 use crate::error::{Error, Result, candle_message};
 use crate::model::config::HiddenAct;
 use crate::model::quant::{PackedQuant, qtensor_from_blocks};
+use crate::model::weights::WORD_TABLE;
 use crate::model::{EncoderConfig, LinearWeight, TokenBatch, Weights};
-
-const WORDS: &str = "embeddings.word_embeddings.weight";
 
 /// The word table: f32, or the file's blocks with a batch's rows decoded on use.
 enum WordTable {
@@ -128,7 +127,7 @@ impl CpuEncoder {
         let device = Device::Cpu;
         let (h, c) = (config.hidden_size, config);
         let mut l = Loader { weights: &weights, device: &device, mode, bytes: 0 };
-        let words = match weights.linear(WORDS, c.vocab_size, h)? {
+        let words = match weights.linear(WORD_TABLE, c.vocab_size, h)? {
             LinearWeight::Quant(p) => {
                 l.bytes += p.words.len() * 4 + p.scales.len() * 4;
                 WordTable::Packed(p)

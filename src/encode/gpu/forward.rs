@@ -168,7 +168,7 @@ impl GpuForward {
         let norm = |name: &str| -> Result<(wgpu::Buffer, wgpu::Buffer)> {
             Ok((up(name, &f32s(&format!("{name}.weight"), &[h])?)?, up(name, &f32s(&format!("{name}.bias"), &[h])?)?))
         };
-        let word_name = "embeddings.word_embeddings.weight";
+        let word_name = crate::model::weights::WORD_TABLE;
         let word = if word_table_on_device {
             WordTable::Device(up("word embeddings", &f32s(word_name, &[config.vocab_size, h])?)?)
         } else {
