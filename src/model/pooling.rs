@@ -1,10 +1,4 @@
 //! Pooling: token vectors → one sentence vector, then L2 normalisation. The one place pooling is defined;
-//! every backend either calls `pool_and_normalize` or is tested against it.
-//!
-//! The mode comes from sentence-transformers' `modules.json` → `<pooling folder>/config.json` when present
-//! (mean when absent, as sentence-transformers does for a bare transformers checkpoint).
-
-//! Pooling: token vectors → one sentence vector, then L2 normalisation. The one place pooling is defined;
 //! every backend either calls these functions or is tested against them. (Dense layers between pooling and
 //! normalisation are `model::head`'s.)
 //!

@@ -181,27 +181,58 @@ impl CpuEncoder {
         Ok(out)
     }
 
+    /// The forward pass on the batch's real tokens only: every matrix product, LayerNorm and GELU runs on the
+    /// `T` unpadded rows (a page chunk of 32 texts pads to its longest, often twice the mean); only attention,
+    /// a small share of the work at these lengths, runs on the padded `[b, heads, s, s]` layout. The result is
+    /// scattered back to `b × s × h` with zero rows where the mask is 0 (pooling never reads them).
     fn forward(&self, batch: &TokenBatch, positions: &[u32]) -> candle_core::Result<Vec<f32>> {
         let (b, s, h) = (batch.batch, batch.seq, self.config.hidden_size);
         let dev = &self.device;
+        let real: Vec<u32> = (0..b * s).filter(|&i| batch.mask[i] != 0).map(|i| i as u32).collect();
+        let mut out = vec![0f32; b * s * h];
+        if real.is_empty() {
+            return Ok(out);
+        }
+        let t = real.len();
+        // Padded slot → its packed row; a padded slot borrows row 0 (finite values, masked out of every softmax).
+        let mut slot_row = vec![0u32; b * s];
+        for (row, &i) in real.iter().enumerate() {
+            slot_row[i as usize] = row as u32;
+        }
+        let layout = Packing { real: Tensor::from_slice(&real, t, dev)?, slot_row: Tensor::from_vec(slot_row, b * s, dev)?, b, s };
+        let ids: Vec<u32> = real.iter().map(|&i| batch.ids[i as usize]).collect();
         let words = match &self.words {
-            WordTable::Dense(t) => t.index_select(&Tensor::from_slice(&batch.ids, b * s, dev)?, 0)?,
+            WordTable::Dense(table) => table.index_select(&Tensor::from_slice(&ids, t, dev)?, 0)?,
             WordTable::Packed(p) => {
-                let rows = p.dequantize_rows(&batch.ids).map_err(|e| candle_core::Error::Msg(e.to_string()))?;
-                Tensor::from_vec(rows, (b * s, h), dev)?
+                let rows = p.dequantize_rows(&ids).map_err(|e| candle_core::Error::Msg(e.to_string()))?;
+                Tensor::from_vec(rows, (t, h), dev)?
             }
         };
-        let pos = self.positions.index_select(&Tensor::from_slice(positions, b * s, dev)?, 0)?;
+        let at: Vec<u32> = real.iter().map(|&i| positions[i as usize]).collect();
+        let pos = self.positions.index_select(&Tensor::from_vec(at, t, dev)?, 0)?;
         let x = (words + pos)?.broadcast_add(&self.token_type)?;
         let mut x = self.embeddings_norm.forward(&x, self.config.layer_norm_eps)?;
         // transformers' extended mask: 0 where attended, the dtype's minimum where padded; [b, 1, 1, s].
         let mask: Vec<f32> = batch.mask.iter().map(|&m| if m != 0 { 0.0 } else { f32::MIN }).collect();
         let mask = Tensor::from_vec(mask, (b, 1, 1, s), dev)?;
         for layer in &self.layers {
-            x = layer.forward(&x, &mask, b, s, &self.config)?;
+            x = layer.forward(&x, &mask, &layout, &self.config)?;
         }
-        x.flatten_all()?.to_vec1::<f32>()
+        let rows = x.flatten_all()?.to_vec1::<f32>()?;
+        for (row, &i) in real.iter().enumerate() {
+            out[i as usize * h..(i as usize + 1) * h].copy_from_slice(&rows[row * h..(row + 1) * h]);
+        }
+        Ok(out)
     }
+}
+
+/// Where a batch's real tokens sit: `real` lists their padded slots (row-major `b × s`) in packed order,
+/// `slot_row` maps every padded slot to a packed row.
+struct Packing {
+    real: Tensor,
+    slot_row: Tensor,
+    b: usize,
+    s: usize,
 }
 
 impl Linear {
@@ -217,16 +248,17 @@ impl Norm {
 }
 
 impl Layer {
-    /// One encoder layer over `x`: `[b·s, h]` rows in, the same shape out.
-    fn forward(&self, x: &Tensor, mask: &Tensor, b: usize, s: usize, c: &EncoderConfig) -> candle_core::Result<Tensor> {
-        let (h, heads) = (c.hidden_size, c.num_attention_heads);
+    /// One encoder layer over `x`: `[T, h]` packed rows in, the same shape out.
+    fn forward(&self, x: &Tensor, mask: &Tensor, p: &Packing, c: &EncoderConfig) -> candle_core::Result<Tensor> {
+        let (h, heads, b, s) = (c.hidden_size, c.num_attention_heads, p.b, p.s);
         let d = h / heads;
-        // [b·s, 3h] → [3, b, heads, s, d]
-        let qkv = self.qkv.forward(x)?.reshape((b, s, 3, heads, d))?.permute((2, 0, 3, 1, 4))?;
+        // [T, 3h] → padded [b·s, 3h] → [3, b, heads, s, d]
+        let qkv = self.qkv.forward(x)?.index_select(&p.slot_row, 0)?;
+        let qkv = qkv.reshape((b, s, 3, heads, d))?.permute((2, 0, 3, 1, 4))?;
         let (q, k, v) = (qkv.get(0)?.contiguous()?, qkv.get(1)?.contiguous()?, qkv.get(2)?.contiguous()?);
         let scores = (q.matmul(&k.t()?)? * (1.0 / (d as f64).sqrt()))?.broadcast_add(mask)?;
         let probs = candle_nn::ops::softmax_last_dim(&scores)?;
-        let context = probs.matmul(&v)?.transpose(1, 2)?.reshape((b * s, h))?;
+        let context = probs.matmul(&v)?.transpose(1, 2)?.reshape((b * s, h))?.index_select(&p.real, 0)?;
         let x = self.attention_norm.forward(&(self.attention_out.forward(&context)? + x)?, c.layer_norm_eps)?;
         let inner = self.intermediate.forward(&x)?;
         let inner = match c.hidden_act {
