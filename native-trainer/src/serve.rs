@@ -2,11 +2,13 @@
 //! (A dedicated server rather than `python -m http.server` so `.wasm` gets `application/wasm` everywhere and
 //! `make demo` needs nothing beyond what the project builds.)
 
-use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::fs::File;
+use std::io::{ErrorKind, Read, Write};
+use std::net::{Shutdown, TcpListener, TcpStream};
 use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
-use std::time::Duration;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
 
 use anyhow::{Context, anyhow};
 
@@ -29,22 +31,69 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         .map_err(|e| anyhow!("cannot listen on {}:{}: {e}", args.host, args.port))?;
     println!("Serving {} on http://{}/  (Ctrl-C stops)", root.display(), listener.local_addr()?);
     std::io::stdout().flush()?;
-    serve(listener, Arc::new(root));
+    serve(listener, Arc::new(root), LIMITS);
     Ok(())
 }
+
+/// What one client may cost the server. A page loads a handful of files; anything beyond these limits is a
+/// broken or hostile client, and it must not hold threads, memory or the other visitors' answers.
+#[derive(Clone, Copy, Debug)]
+struct Limits {
+    /// Connections handled at once; more are answered 503 at once (each holds a thread).
+    connections: usize,
+    /// Time for a client to send its whole request head: a client that trickles bytes or never finishes is
+    /// answered 408 and closed, whatever the pace of its single reads.
+    head_deadline: Duration,
+    /// Time one write may wait on a client that stopped reading.
+    write_timeout: Duration,
+}
+
+const LIMITS: Limits = Limits { connections: 256, head_deadline: Duration::from_secs(10), write_timeout: Duration::from_secs(30) };
 
 /// One thread per connection and one response per connection (`Connection: close`). Keep-alive is what made
 /// a tiny_http-based version stall: with ~20 modules requested at once, Chromium occasionally left two
 /// requests waiting forever on reused connections. A page's handful of files does not need connection reuse.
-fn serve(listener: TcpListener, root: Arc<PathBuf>) {
+fn serve(listener: TcpListener, root: Arc<PathBuf>, limits: Limits) {
+    let active = Arc::new(AtomicUsize::new(0));
     for stream in listener.incoming() {
-        let Ok(stream) = stream else { continue };
+        let stream = match stream {
+            Ok(s) => s,
+            // Out of file descriptors and the like: wait instead of spinning on the error.
+            Err(_) => {
+                std::thread::sleep(Duration::from_millis(20));
+                continue;
+            }
+        };
+        if active.load(Ordering::Acquire) >= limits.connections {
+            busy(stream);
+            continue;
+        }
+        active.fetch_add(1, Ordering::AcqRel);
+        let slot = Slot(active.clone());
         let root = root.clone();
-        std::thread::spawn(move || {
+        // A thread that cannot start drops its slot and its connection inside the closure's drop.
+        let _ = std::thread::Builder::new().name("serve".into()).spawn(move || {
+            let _slot = slot;
             // A client that went away is not our error.
-            let _ = handle(&root, stream);
+            let _ = handle(&root, stream, limits);
         });
     }
+}
+
+/// Frees a connection's place in the count, however its thread ends.
+struct Slot(Arc<AtomicUsize>);
+impl Drop for Slot {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+/// Over capacity: a 503 written without waiting (the accept loop must never block on a client).
+fn busy(mut stream: TcpStream) {
+    let _ = stream.set_nonblocking(true);
+    let _ = stream.write_all(
+        b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: 5\r\nRetry-After: 1\r\nConnection: close\r\n\r\nbusy\n",
+    );
 }
 
 const TEXT: &str = "text/plain; charset=utf-8";
@@ -52,63 +101,118 @@ const TEXT: &str = "text/plain; charset=utf-8";
 /// Largest request head accepted (the page sends a few hundred bytes).
 const MAX_HEAD: usize = 16 * 1024;
 
-fn handle(root: &Path, mut stream: TcpStream) -> std::io::Result<()> {
-    stream.set_read_timeout(Some(Duration::from_secs(30)))?;
+fn handle(root: &Path, mut stream: TcpStream, limits: Limits) -> std::io::Result<()> {
+    stream.set_write_timeout(Some(limits.write_timeout))?;
+    let deadline = Instant::now() + limits.head_deadline;
     let mut head = Vec::new();
     let mut chunk = [0u8; 4096];
-    while !head.windows(4).any(|w| w == b"\r\n\r\n") {
-        let n = stream.read(&mut chunk)?;
-        if n == 0 {
-            return Ok(());
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return refuse(stream, 408, b"the request head took too long");
         }
+        stream.set_read_timeout(Some(left))?;
+        let n = match stream.read(&mut chunk) {
+            Ok(0) => return Ok(()),
+            Ok(n) => n,
+            Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
+                return refuse(stream, 408, b"the request head took too long");
+            }
+            Err(e) if e.kind() == ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        // Only the new bytes (and the 3 before them) can complete the blank line: no rescanning.
+        let from = head.len().saturating_sub(3);
         head.extend_from_slice(&chunk[..n]);
+        if head[from..].windows(4).any(|w| w == b"\r\n\r\n") {
+            break;
+        }
         if head.len() > MAX_HEAD {
-            return write_response(&mut stream, 431, TEXT, b"request head too large", true);
+            return refuse(stream, 431, b"request head too large");
         }
     }
     let head = String::from_utf8_lossy(&head);
     let mut request_line = head.lines().next().unwrap_or_default().split(' ');
-    let (method, target) = (request_line.next().unwrap_or_default(), request_line.next().unwrap_or("/"));
+    let (method, target) = (request_line.next().unwrap_or_default(), request_line.next().unwrap_or_default());
     if method != "GET" && method != "HEAD" {
-        return write_response(&mut stream, 405, TEXT, b"only GET and HEAD", true);
+        return refuse(stream, 405, b"only GET and HEAD");
     }
-    let (status, content_type, body) = respond(root, target);
-    write_response(&mut stream, status, content_type, &body, method == "GET")
+    if !target.starts_with('/') {
+        return refuse(stream, 400, b"the request target must be a path");
+    }
+    match respond(root, target) {
+        Some((file, len, content_type)) => {
+            write_head(&mut stream, 200, content_type, len)?;
+            if method == "GET" {
+                // Streamed: 200 clients fetching a 60 MB model must not mean 12 GB of buffers.
+                std::io::copy(&mut file.take(len), &mut stream)?;
+            }
+            stream.flush()
+        }
+        None => {
+            write_head(&mut stream, 404, TEXT, 9)?;
+            if method == "GET" {
+                stream.write_all(b"not found")?;
+            }
+            stream.flush()
+        }
+    }
 }
 
-fn write_response(stream: &mut TcpStream, status: u16, content_type: &str, body: &[u8], with_body: bool) -> std::io::Result<()> {
+/// An error answer to a request that may not have been read to its end. Closing a socket with unread input
+/// makes the kernel send a reset, which can destroy the answer before the client reads it; so the write side
+/// is shut first and what the client still sends is drained for a moment (bounded in time and bytes).
+fn refuse(mut stream: TcpStream, status: u16, body: &[u8]) -> std::io::Result<()> {
+    write_head(&mut stream, status, TEXT, body.len() as u64)?;
+    stream.write_all(body)?;
+    stream.flush()?;
+    stream.shutdown(Shutdown::Write)?;
+    stream.set_read_timeout(Some(Duration::from_millis(250)))?;
+    let mut sink = [0u8; 4096];
+    let start = Instant::now();
+    let mut drained = 0usize;
+    while drained < 1 << 20 && start.elapsed() < Duration::from_secs(1) {
+        match stream.read(&mut sink) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => drained += n,
+        }
+    }
+    Ok(())
+}
+
+fn write_head(stream: &mut TcpStream, status: u16, content_type: &str, len: u64) -> std::io::Result<()> {
     let reason = match status {
         200 => "OK",
+        400 => "Bad Request",
         404 => "Not Found",
         405 => "Method Not Allowed",
+        408 => "Request Timeout",
         431 => "Request Header Fields Too Large",
         _ => "Error",
     };
     // Always revalidate: the page and wasm change between builds; the page caches models itself.
     let head = format!(
-        "HTTP/1.1 {status} {reason}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nCache-Control: no-cache\r\nConnection: close\r\n\r\n",
-        body.len()
+        "HTTP/1.1 {status} {reason}\r\nContent-Type: {content_type}\r\nContent-Length: {len}\r\nCache-Control: no-cache\r\nConnection: close\r\n\r\n"
     );
-    stream.write_all(head.as_bytes())?;
-    if with_body {
-        stream.write_all(body)?;
-    }
-    stream.flush()
+    stream.write_all(head.as_bytes())
 }
 
-fn respond(root: &Path, url: &str) -> (u16, &'static str, Vec<u8>) {
+/// The file a request target names, opened, with its length and type; `None` for anything not served.
+fn respond(root: &Path, url: &str) -> Option<(File, u64, &'static str)> {
     let path = url.split(['?', '#']).next().unwrap_or("/");
-    let not_found = (404, TEXT, b"not found".to_vec());
-    let Some(file) = resolve(root, path) else { return not_found };
-    match std::fs::read(&file) {
-        Ok(bytes) => (200, mime(&file), bytes),
-        Err(_) => not_found,
-    }
+    let file = resolve(root, path)?;
+    let opened = File::open(&file).ok()?;
+    let len = opened.metadata().ok()?.len();
+    Some((opened, len, mime(&file)))
 }
 
 /// Maps a URL path to a file under `root`, refusing anything that climbs out of it.
 fn resolve(root: &Path, url_path: &str) -> Option<PathBuf> {
     let decoded = percent_decode(url_path)?;
+    // Backslashes are separators to some clients and servers, NUL ends paths in C: neither names a page file.
+    if decoded.contains(['\\', '\0']) {
+        return None;
+    }
     let mut path = root.to_path_buf();
     for c in Path::new(decoded.trim_start_matches('/')).components() {
         match c {
@@ -156,55 +260,4 @@ fn mime(path: &Path) -> &'static str {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn never_serves_outside_the_root() {
-        let dir = tempfile::tempdir().unwrap();
-        let root = dir.path().canonicalize().unwrap();
-        std::fs::write(root.join("index.html"), "hi").unwrap();
-        std::fs::create_dir(root.join("sub")).unwrap();
-        assert_eq!(resolve(&root, "/"), Some(root.join("index.html")));
-        assert_eq!(resolve(&root, "/index.html"), Some(root.join("index.html")));
-        assert_eq!(resolve(&root, "/../etc/passwd"), None);
-        assert_eq!(resolve(&root, "/%2e%2e/etc/passwd"), None);
-        assert_eq!(resolve(&root, "/sub"), None, "a folder without index.html");
-        assert_eq!(resolve(&root, "/missing.js"), None);
-        assert_eq!(resolve(&root, "/%zz"), None);
-    }
-
-    fn get(addr: std::net::SocketAddr, path: &str) -> String {
-        let mut stream = TcpStream::connect(addr).unwrap();
-        write!(stream, "GET {path} HTTP/1.1\r\nHost: x\r\nConnection: keep-alive\r\n\r\n").unwrap();
-        let mut out = String::new();
-        stream.read_to_string(&mut out).unwrap();
-        out
-    }
-
-    #[test]
-    fn answers_many_parallel_requests_and_closes_each_connection() {
-        let dir = tempfile::tempdir().unwrap();
-        let root = dir.path().canonicalize().unwrap();
-        std::fs::write(root.join("index.html"), "<p>hi</p>").unwrap();
-        std::fs::write(root.join("app.js"), "export const x = 1;").unwrap();
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let addr = listener.local_addr().unwrap();
-        std::thread::spawn(move || serve(listener, Arc::new(root)));
-        let workers: Vec<_> = (0..24).map(|i| std::thread::spawn(move || get(addr, if i % 2 == 0 { "/app.js?v=1" } else { "/" }))).collect();
-        for (i, w) in workers.into_iter().enumerate() {
-            // read_to_string returning at all shows the connection was closed after one response.
-            let response = w.join().unwrap();
-            assert!(response.starts_with("HTTP/1.1 200 OK\r\n"), "{response}");
-            assert!(response.contains("Connection: close\r\n"));
-            if i % 2 == 0 {
-                assert!(response.contains("Content-Type: text/javascript"));
-                assert!(response.ends_with("\r\n\r\nexport const x = 1;"));
-            } else {
-                assert!(response.ends_with("<p>hi</p>"));
-            }
-        }
-        assert!(get(addr, "/missing.js").starts_with("HTTP/1.1 404 Not Found"));
-        assert!(get(addr, "/../secret").starts_with("HTTP/1.1 404"));
-    }
-}
+mod tests;
