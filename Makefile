@@ -7,7 +7,7 @@ BIN := target/debug/lingbridge
 # TMPDIR, emptied afterwards whatever the outcome.
 BROWSER_TMP := $(CURDIR)/target/browser-tmp
 
-.PHONY: demo test setup wasm www-models native-test browser-test e2e-test bin models base-model page-model clean
+.PHONY: demo test setup wasm www-models native-test browser-test e2e-test bin models base-model page-model clean fuzz
 
 demo: setup base-model wasm www-models bin
 	$(BIN) serve --dir www --host $(HOST) --port $(PORT)
@@ -55,6 +55,12 @@ page-model: base-model
 
 native-test:
 	$(CARGO) test --workspace
+
+# Coverage-guided fuzzing of every parser of outside input (src/fuzzing.rs), FUZZ_SECONDS per target; needs
+# nightly and cargo-fuzz, which scripts/fuzz.sh installs. `make test` runs the same targets on stable briefly.
+FUZZ_SECONDS ?= 60
+fuzz:
+	scripts/fuzz.sh $(FUZZ_SECONDS)
 
 # wasm-bindgen-test's default 20 s per test is too short for the GPU parity sweeps on SwiftShader.
 browser-test:

@@ -11,6 +11,9 @@
 pub mod encode;
 pub mod error;
 pub mod eval;
+#[cfg(not(target_arch = "wasm32"))]
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod model;
 pub mod search;
 #[cfg(target_arch = "wasm32")]

@@ -165,13 +165,30 @@ impl BeirDataset {
 /// Decompresses gzip data (recognised by its magic bytes); anything else is returned as is.
 /// Concatenated gzip members are read through, as `zcat` does.
 pub fn gunzip<'a>(file: &str, bytes: &'a [u8]) -> Result<Cow<'a, [u8]>> {
+    gunzip_at_most(file, bytes, MAX_GUNZIPPED)
+}
+
+/// Most bytes a gzipped file may expand to. A few hundred bytes of gzip can claim gigabytes (a "zip bomb");
+/// the largest file read this way (a BEIR corpus) is far below this, and growing the buffer up to it never
+/// allocates more than 1 GiB.
+pub const MAX_GUNZIPPED: u64 = 512 << 20;
+
+/// [`gunzip`] with its size limit given (tests use a small one).
+pub fn gunzip_at_most<'a>(file: &str, bytes: &'a [u8], limit: u64) -> Result<Cow<'a, [u8]>> {
     if !bytes.starts_with(&[0x1f, 0x8b]) {
         return Ok(Cow::Borrowed(bytes));
     }
-    let mut out = Vec::with_capacity(bytes.len() * 4);
+    let mut out = Vec::with_capacity(bytes.len().saturating_mul(4).min(limit as usize));
     flate2::read::MultiGzDecoder::new(bytes)
+        .take(limit + 1)
         .read_to_end(&mut out)
         .map_err(|e| Error::invalid(file, format!("corrupt gzip data: {e}")))?;
+    if out.len() as u64 > limit {
+        return Err(Error::invalid(
+            file,
+            format!("gzip data expands past {} MiB; decompress the file first if it is really that large", limit >> 20),
+        ));
+    }
     Ok(Cow::Owned(out))
 }
 

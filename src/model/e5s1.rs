@@ -382,8 +382,8 @@ fn read_pieces(r: &mut Reader<'_>, dims: &Dims) -> Result<(Specials, Vec<String>
     let mut pieces = Vec::with_capacity(n);
     for i in 0..n {
         let (start, end) = (offset(i), offset(i + 1));
-        if start >= end {
-            return Err(Error::invalid(file, format!("piece {i} is empty or its offsets decrease ({start}..{end})")));
+        if start >= end || end > blob_len {
+            return Err(Error::invalid(file, format!("piece {i} runs {start}..{end}: empty, decreasing, or past the blob's {blob_len} bytes")));
         }
         let text = std::str::from_utf8(&blob[start..end]).map_err(|_| Error::invalid(file, format!("piece {i} is not UTF-8")))?;
         pieces.push(text.to_string());

@@ -74,9 +74,10 @@ impl QuantScheme {
     }
 
     /// Bytes of `elems` values in GGML layout (`elems` a multiple of the block size for q8_0 / q4_0).
+    /// Saturates: a hostile file's element count must read as "more than the file holds", not overflow.
     pub fn ggml_bytes(self, elems: usize) -> usize {
         let dtype = self.ggml();
-        elems / dtype.block_size() * dtype.type_size()
+        (elems / dtype.block_size()).saturating_mul(dtype.type_size())
     }
 
     /// u32 words per block in [`PackedQuant::words`] (0 for f32 / f16, which are not packed).

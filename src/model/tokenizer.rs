@@ -91,13 +91,26 @@ pub struct TextTokenizer {
     pub pad_id: u32,
 }
 
+/// `tokenizer.json` through the tokenizers library, which unwraps some of its own parse errors (found by
+/// fuzzing: a non-string key inside `decoder`): the JSON is checked first, so malformed files get a message
+/// everywhere, and natively a panic inside the library becomes an error too (wasm has no unwinding).
+fn read_tokenizer(bytes: &[u8], file: &str) -> Result<Tokenizer> {
+    serde_json::from_slice::<serde::de::IgnoredAny>(bytes).map_err(|e| Error::json(file, e))?;
+    #[cfg(not(target_arch = "wasm32"))]
+    let read = std::panic::catch_unwind(|| Tokenizer::from_bytes(bytes))
+        .map_err(|_| Error::invalid(file, "the tokenizers library could not read this tokenizer.json (it panicked)"))?;
+    #[cfg(target_arch = "wasm32")]
+    let read = Tokenizer::from_bytes(bytes);
+    read.map_err(|e| Error::json(file, e))
+}
+
 impl TextTokenizer {
     /// Loads `tokenizer.json` and fits it to the model: truncation at the model's length limit (and
     /// sentence-transformers' `max_seq_length` when smaller), padding with the model's pad id.
     pub fn from_files(files: &ModelFiles, config: &EncoderConfig) -> Result<Self> {
         let file = files.display(files::TOKENIZER);
         let bytes = files.require(files::TOKENIZER, "the tokenizer is needed to turn text into token ids")?;
-        let mut inner = Tokenizer::from_bytes(bytes).map_err(|e| Error::json(&file, e))?;
+        let mut inner = read_tokenizer(bytes, &file)?;
         let vocab = inner.get_vocab_size(true);
         if vocab > config.vocab_size {
             return Err(Error::invalid(

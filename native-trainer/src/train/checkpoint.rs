@@ -54,13 +54,23 @@ pub fn write(out: &Path, state: &State, model: &TrainModel, optimizer: &AdamW, t
         std::fs::remove_dir_all(&tmp)?;
     }
     std::fs::create_dir(&tmp).with_context(|| format!("creating {}", tmp.display()))?;
-    model.save(&tmp.join(MODEL))?;
-    optimizer.save(&tmp.join(OPTIMIZER))?;
-    write_synced(&tmp.join(CONFIG), &serde_json::to_vec_pretty(&super::export::hf_config(&state.config))?)?;
-    write_synced(&tmp.join(TOKENIZER), tokenizer_json)?;
-    write_synced(&tmp.join(STATE), &serde_json::to_vec_pretty(state)?)?;
-    for f in [MODEL, OPTIMIZER] {
-        std::fs::File::open(tmp.join(f))?.sync_all()?;
+    let files = || -> anyhow::Result<()> {
+        model.save(&tmp.join(MODEL))?;
+        pause_for_fault_tests();
+        optimizer.save(&tmp.join(OPTIMIZER))?;
+        write_synced(&tmp.join(CONFIG), &serde_json::to_vec_pretty(&super::export::hf_config(&state.config))?)?;
+        write_synced(&tmp.join(TOKENIZER), tokenizer_json)?;
+        write_synced(&tmp.join(STATE), &serde_json::to_vec_pretty(state)?)?;
+        for f in [MODEL, OPTIMIZER] {
+            std::fs::File::open(tmp.join(f))?.sync_all()?;
+        }
+        Ok(())
+    };
+    if let Err(e) = files() {
+        // A full disk: give back what the partial checkpoint took; `last` still names the previous one.
+        let _ = std::fs::remove_dir_all(&tmp);
+        let kept = std::fs::read_link(out.join("last")).map_or("none yet".to_string(), |p| p.display().to_string());
+        return Err(e.context(format!("writing checkpoint {name} failed (is the disk full?); the last good checkpoint is kept: {kept}")));
     }
     let target = dir.join(&name);
     if target.exists() {
@@ -76,6 +86,14 @@ pub fn write(out: &Path, state: &State, model: &TrainModel, optimizer: &AdamW, t
     }
     prune(out, &dir)?;
     Ok(target)
+}
+
+/// `LINGBRIDGE_FAULT_CHECKPOINT_PAUSE_MS`: sleep that long in the middle of every checkpoint write, so the
+/// fault-injection test (tests/train_faults.rs) can land its SIGKILLs there. Unset in normal use.
+fn pause_for_fault_tests() {
+    if let Some(ms) = std::env::var("LINGBRIDGE_FAULT_CHECKPOINT_PAUSE_MS").ok().and_then(|v| v.parse::<u64>().ok()) {
+        std::thread::sleep(std::time::Duration::from_millis(ms));
+    }
 }
 
 pub fn read_state(checkpoint: &Path) -> anyhow::Result<State> {
