@@ -34,7 +34,9 @@ type Embedded = std::result::Result<BTreeMap<String, Vec<u8>>, String>;
 pub struct ModelFiles {
     /// Where the files came from, for messages ("models/tiny", "browser upload").
     pub source: String,
-    files: BTreeMap<String, Vec<u8>>,
+    /// Shared, so the weights reader can keep a file without copying it (the page's model is ~30 MB, and
+    /// wasm memory never shrinks after a peak).
+    files: BTreeMap<String, Arc<Vec<u8>>>,
     /// The files embedded in `model.gguf`, parsed on first use (or why they cannot be read).
     embedded: OnceLock<Arc<Embedded>>,
     /// `source` is the GGUF file itself ([`ModelFiles::from_path`] on a file).
@@ -55,7 +57,7 @@ impl ModelFiles {
 
     /// Adds a file under its path relative to the model directory (`1_Pooling/config.json`).
     pub fn insert(&mut self, name: impl Into<String>, bytes: Vec<u8>) {
-        self.files.insert(name.into().replace('\\', "/"), bytes);
+        self.files.insert(name.into().replace('\\', "/"), Arc::new(bytes));
         self.embedded = OnceLock::new();
     }
 
@@ -67,12 +69,17 @@ impl ModelFiles {
     /// A file given explicitly, else one embedded in `model.gguf`.
     pub fn get(&self, name: &str) -> Option<&[u8]> {
         if let Some(bytes) = self.files.get(name) {
-            return Some(bytes);
+            return Some(bytes.as_slice());
         }
         match self.embedded()? {
             Ok(files) => files.get(name).map(Vec::as_slice),
             Err(_) => None,
         }
+    }
+
+    /// A file given explicitly, shared rather than copied.
+    pub fn shared(&self, name: &str) -> Option<Arc<Vec<u8>>> {
+        self.files.get(name).cloned()
     }
 
     /// Every file name: those given explicitly and those embedded in `model.gguf`.

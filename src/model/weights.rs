@@ -7,6 +7,7 @@
 //! bytes, [`Weights::embedding_rows`] gathers rows).
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use candle_core::{DType, Device, Tensor};
 use candle_nn::VarBuilder;
@@ -26,8 +27,8 @@ const MLM_PREFIXES: [&str; 2] = ["roberta", "bert"];
 pub const WORD_TABLE: &str = "embeddings.word_embeddings.weight";
 
 enum Source {
-    Safetensors(Vec<u8>),
-    Gguf { bytes: Vec<u8>, content: candle_core::quantized::gguf_file::Content, scheme: QuantScheme },
+    Safetensors(Arc<Vec<u8>>),
+    Gguf { bytes: Arc<Vec<u8>>, content: candle_core::quantized::gguf_file::Content, scheme: QuantScheme },
 }
 
 /// Checked weights bytes plus where the encoder's tensors live inside them.
@@ -60,8 +61,8 @@ impl Kind {
     /// Bytes of one row of `cols` values.
     fn row_bytes(self, cols: usize) -> usize {
         match self {
-            Kind::F32 => cols * 4,
-            Kind::F16 | Kind::BF16 => cols * 2,
+            Kind::F32 => cols.saturating_mul(4),
+            Kind::F16 | Kind::BF16 => cols.saturating_mul(2),
             Kind::Block(s) => s.ggml_bytes(cols),
         }
     }
@@ -93,11 +94,16 @@ impl Weights {
     pub fn from_files(files: &ModelFiles) -> Result<Self> {
         let name = if files.get(files::WEIGHTS).is_none() && files.get(files::GGUF).is_some() { files::GGUF } else { files::WEIGHTS };
         let bytes = files.require(name, "the encoder's weights are needed (safetensors, or a GGUF file from `lingbridge quantize`)")?;
-        Self::from_bytes(bytes.to_vec(), files.display(name))
+        let bytes = files.shared(name).unwrap_or_else(|| Arc::new(bytes.to_vec()));
+        Self::from_shared(bytes, files.display(name))
     }
 
     /// Safetensors or GGUF bytes (told apart by GGUF's magic).
     pub fn from_bytes(bytes: Vec<u8>, file: String) -> Result<Self> {
+        Self::from_shared(Arc::new(bytes), file)
+    }
+
+    fn from_shared(bytes: Arc<Vec<u8>>, file: String) -> Result<Self> {
         if gguf::is_gguf(&bytes) {
             return Self::from_gguf(bytes, file);
         }
@@ -134,7 +140,7 @@ impl Weights {
     }
 
     /// Checks the header and that every tensor's data lies inside the file, so later reads cannot fail or panic.
-    fn from_gguf(bytes: Vec<u8>, file: String) -> Result<Self> {
+    fn from_gguf(bytes: Arc<Vec<u8>>, file: String) -> Result<Self> {
         let content = gguf::read_header(&bytes).map_err(|m| Error::invalid(&file, m))?;
         let scheme = gguf::scheme(&content).map_err(|m| Error::invalid(&file, m))?;
         let data_len = (bytes.len() as u64).saturating_sub(content.tensor_data_offset);
@@ -278,13 +284,15 @@ impl Weights {
             [rows, c] if c == cols => rows,
             _ => return Err(Error::invalid(&self.file, format!("tensor {name} has shape {:?}, expected [_, {cols}]", s.shape))),
         };
+        // Ids first: a table with no rows may claim any width (found by fuzzing), and only a valid id proves
+        // that a row of that width fits in the file, which bounds the buffer below.
+        if let Some(&id) = ids.iter().find(|&&id| id as usize >= rows) {
+            return Err(Error::input(format!("token id {id} is out of range for {name} ({rows} rows)")));
+        }
         let row_bytes = s.kind.row_bytes(cols);
         let mut gathered = Vec::with_capacity(ids.len() * row_bytes);
         for &id in ids {
             let id = id as usize;
-            if id >= rows {
-                return Err(Error::input(format!("token id {id} is out of range for {name} ({rows} rows)")));
-            }
             gathered.extend_from_slice(&s.bytes[id * row_bytes..(id + 1) * row_bytes]);
         }
         decode(s.kind, ids.len(), cols, &gathered)
@@ -294,6 +302,7 @@ impl Weights {
     pub fn var_builder(self, device: &Device) -> Result<VarBuilder<'static>> {
         if let Source::Safetensors(_) = &self.source {
             let Source::Safetensors(bytes) = self.source else { unreachable!() };
+            let bytes = Arc::try_unwrap(bytes).unwrap_or_else(|shared| shared.as_ref().clone());
             let vb = VarBuilder::from_buffered_safetensors(bytes, DType::F32, device)
                 .map_err(|e| Error::invalid(&self.file, candle_message(&e)))?;
             return Ok(if self.prefix.is_empty() { vb } else { vb.pp(self.prefix) });
