@@ -40,129 +40,168 @@ function pick(obj, keys) {
   return null;
 }
 
-/**
- * Parses a corpus file.
- * @param {string} text the file's contents
- * @param {string} fileName used for the format and for generated ids
- * @param {{ detect?: (text: string) => { lang: string } }} [options] language detector for passages without one
- * @returns {{ format: string, passages: {id: string, lang: string, text: string, line: number}[],
- *             problems: {line: number, message: string}[], detected: number, undetermined: number }}
- */
-export function parseCorpus(text, fileName = '', options = {}) {
-  const detect = options.detect ?? detectLanguage;
-  const clean = String(text).replace(/^\uFEFF/, '').replace(/\r\n?/g, '\n');
-  const format = sniffFormat(clean, fileName);
-  const prefix = idPrefix(fileName);
-  const passages = [];
-  const problems = [];
-  const seen = new Map(); // id → line it was first used on
-  let detected = 0;
-  let undetermined = 0;
-  let generated = 0;
+/** Problems kept for the report (all are counted): a junk file of a million lines must not hold a million messages. */
+export const MAX_PROBLEMS_KEPT = 1000;
 
-  const problem = (line, message) => problems.push({ line, message });
+/**
+ * Reads a corpus line by line (JSONL, TSV, plain text) or as one JSON array, so a large file can be fed as it
+ * streams in (www/ui/corpus.js). `maxPassages` bounds what is kept: the parser stops at the line that would
+ * add one more (`stoppedAt`), and the reader stops reading there.
+ */
+export class CorpusParser {
+  /**
+   * @param {string} fileName used for generated ids
+   * @param {string} format from {@link sniffFormat}
+   * @param {{ detect?: (text: string) => { lang: string }, maxPassages?: number }} [options]
+   */
+  constructor(fileName, format, options = {}) {
+    this.detect = options.detect ?? detectLanguage;
+    this.maxPassages = options.maxPassages ?? Infinity;
+    this.format = format;
+    this.prefix = idPrefix(fileName);
+    this.passages = [];
+    this.problems = [];
+    this.problemCount = 0;
+    this.seen = new Map(); // id → line it was first used on
+    this.detected = 0;
+    this.undetermined = 0;
+    this.stoppedAt = null;
+  }
+
+  problem(line, message) {
+    this.problemCount++;
+    if (this.problems.length < MAX_PROBLEMS_KEPT) this.problems.push({ line, message });
+  }
 
   // Shared by all formats: validates one candidate passage and fills in what is missing.
-  function accept(line, { id, lang, text: body }) {
+  accept(line, { id, lang, text: body }) {
     if (typeof body !== 'string') {
-      problem(line, `line ${line}: the text is not a string`);
+      this.problem(line, `line ${line}: the text is not a string`);
       return;
     }
     const t = body.trim();
     if (!t) {
-      problem(line, `line ${line}: the passage text is empty`);
+      this.problem(line, `line ${line}: the passage text is empty`);
       return;
     }
     let l = lang == null ? '' : String(lang).trim();
     if (l && !LANG_CODE.test(l)) {
-      problem(line, `line ${line}: "${excerpt(l, 20)}" is not a language code like en, de or zh`);
+      this.problem(line, `line ${line}: "${excerpt(l, 20)}" is not a language code like en, de or zh`);
+      return;
+    }
+    const pid = id == null ? '' : String(id).trim();
+    if (pid && this.seen.has(pid)) {
+      this.problem(line, `line ${line}: the id "${excerpt(pid, 30)}" was already used on line ${this.seen.get(pid)}; this line was skipped`);
+      return;
+    }
+    if (this.passages.length >= this.maxPassages) {
+      this.stoppedAt ??= line;
       return;
     }
     if (!l) {
-      l = detect(t).lang;
-      if (l === 'und') undetermined++;
-      else detected++;
+      l = this.detect(t).lang;
+      if (l === 'und') this.undetermined++;
+      else this.detected++;
     }
-    const pid = id == null ? '' : String(id).trim();
-    if (pid && seen.has(pid)) {
-      problem(line, `line ${line}: the id "${excerpt(pid, 30)}" was already used on line ${seen.get(pid)}; this line was skipped`);
-      return;
-    }
-    if (pid) seen.set(pid, line);
-    passages.push({ id: pid || null, lang: l.toLowerCase().replace('_', '-'), text: t, line });
+    if (pid) this.seen.set(pid, line);
+    this.passages.push({ id: pid || null, lang: l.toLowerCase().replace('_', '-'), text: t, line });
   }
 
-  // Ids are made up once the whole file is read, so they cannot collide with ids given on later lines.
-  function finish() {
-    for (const p of passages) {
-      if (p.id !== null) continue;
-      let pid;
-      do pid = `${prefix}-${++generated}`; while (seen.has(pid));
-      seen.set(pid, p.line);
-      p.id = pid;
-    }
-    return { format, passages, problems, detected, undetermined };
-  }
-
-  function fromObject(line, obj) {
+  fromObject(line, obj) {
     if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) {
-      problem(line, `line ${line}: expected a JSON object like {"lang": "en", "text": "…"}`);
+      this.problem(line, `line ${line}: expected a JSON object like {"lang": "en", "text": "…"}`);
       return;
     }
     const body = pick(obj, TEXT_KEYS);
     if (!body) {
-      problem(line, `line ${line}: the object has no "text" field (also accepted: "passage", "contents")`);
+      this.problem(line, `line ${line}: the object has no "text" field (also accepted: "passage", "contents")`);
       return;
     }
-    accept(line, { id: pick(obj, ID_KEYS)?.value, lang: pick(obj, LANG_KEYS)?.value, text: body.value });
+    this.accept(line, { id: pick(obj, ID_KEYS)?.value, lang: pick(obj, LANG_KEYS)?.value, text: body.value });
   }
 
-  const lines = clean.split('\n');
-  if (format === 'json') {
-    let data;
-    try {
-      data = JSON.parse(clean);
-    } catch (err) {
-      problem(1, `the file is not valid JSON (${err.message})`);
-      return finish();
-    }
-    if (!Array.isArray(data)) {
-      problem(1, 'the file holds one JSON value, not a list of passages');
-    } else {
-      // A JSON array has no useful line numbers; number the items instead (1-based), and say so.
-      data.forEach((obj, i) => {
-        const before = problems.length;
-        fromObject(i + 1, obj);
-        for (const p of problems.slice(before)) p.message = p.message.replace(/^line (\d+)/, 'item $1');
-      });
-    }
-    return finish();
-  }
-
-  lines.forEach((raw, i) => {
-    const line = i + 1;
-    if (raw.trim() === '') return; // blank lines separate nothing and hold no passage
-    if (format === 'jsonl') {
+  /** One line (without its line break) of a JSONL, TSV or text file. False once the passage limit is reached. */
+  line(raw, line) {
+    if (this.stoppedAt !== null) return false;
+    if (raw.trim() === '') return true; // blank lines separate nothing and hold no passage
+    if (this.format === 'jsonl') {
       let obj;
       try {
         obj = JSON.parse(raw);
       } catch (err) {
-        problem(line, `line ${line} is not valid JSON (${err.message.replace(/ in JSON at position \d+.*$/, '')}): ${excerpt(raw)}`);
-        return;
+        this.problem(line, `line ${line} is not valid JSON (${err.message.replace(/ in JSON at position \d+.*$/, '')}): ${excerpt(raw)}`);
+        return true;
       }
-      fromObject(line, obj);
-    } else if (format === 'tsv') {
+      this.fromObject(line, obj);
+    } else if (this.format === 'tsv') {
       const cols = raw.split('\t');
-      if (line === 1 && /^(id|lang|language|text)$/i.test(cols[0].trim()) && cols.length > 1) return; // header
-      if (cols.length === 1) accept(line, { text: cols[0] });
-      else if (cols.length === 2) accept(line, { lang: cols[0], text: cols[1] });
-      else if (cols.length === 3) accept(line, { id: cols[0], lang: cols[1], text: cols[2] });
-      else problem(line, `line ${line} has ${cols.length} tab-separated columns; expected id, lang and text (3 at most)`);
+      if (line === 1 && /^(id|lang|language|text)$/i.test(cols[0].trim()) && cols.length > 1) return true; // header
+      if (cols.length === 1) this.accept(line, { text: cols[0] });
+      else if (cols.length === 2) this.accept(line, { lang: cols[0], text: cols[1] });
+      else if (cols.length === 3) this.accept(line, { id: cols[0], lang: cols[1], text: cols[2] });
+      else this.problem(line, `line ${line} has ${cols.length} tab-separated columns; expected id, lang and text (3 at most)`);
     } else {
-      accept(line, { text: raw });
+      this.accept(line, { text: raw });
     }
-  });
-  return finish();
+    return this.stoppedAt === null;
+  }
+
+  /** A whole JSON file: a list of passage objects, numbered by item (a JSON array has no useful line numbers). */
+  json(text) {
+    let data;
+    try {
+      data = JSON.parse(text);
+    } catch (err) {
+      this.problem(1, `the file is not valid JSON (${err.message})`);
+      return;
+    }
+    if (!Array.isArray(data)) {
+      this.problem(1, 'the file holds one JSON value, not a list of passages');
+      return;
+    }
+    for (let i = 0; i < data.length && this.stoppedAt === null; i++) {
+      const before = this.problems.length;
+      this.fromObject(i + 1, data[i]);
+      for (const p of this.problems.slice(before)) p.message = p.message.replace(/^line (\d+)/, 'item $1');
+    }
+  }
+
+  /**
+   * Ids are made up once the whole file is read, so they cannot collide with ids given on later lines.
+   * @returns {{ format: string, passages: {id: string, lang: string, text: string, line: number}[],
+   *             problems: {line: number, message: string}[], problemCount: number, detected: number,
+   *             undetermined: number, stoppedAt: number | null }}
+   */
+  finish() {
+    let generated = 0;
+    for (const p of this.passages) {
+      if (p.id !== null) continue;
+      let pid;
+      do pid = `${this.prefix}-${++generated}`; while (this.seen.has(pid));
+      this.seen.set(pid, p.line);
+      p.id = pid;
+    }
+    const { format, passages, problems, problemCount, detected, undetermined, stoppedAt } = this;
+    return { format, passages, problems, problemCount, detected, undetermined, stoppedAt };
+  }
+}
+
+/**
+ * Parses a whole corpus file (see {@link CorpusParser} for what comes back).
+ * @param {string} text the file's contents
+ * @param {string} fileName used for the format and for generated ids
+ * @param {{ detect?: (text: string) => { lang: string }, maxPassages?: number }} [options]
+ */
+export function parseCorpus(text, fileName = '', options = {}) {
+  const clean = String(text).replace(/^\uFEFF/, '').replace(/\r\n?/g, '\n');
+  const parser = new CorpusParser(fileName, sniffFormat(clean, fileName), options);
+  if (parser.format === 'json') {
+    parser.json(clean);
+  } else {
+    const lines = clean.split('\n');
+    for (let i = 0; i < lines.length && parser.line(lines[i], i + 1); i++);
+  }
+  return parser.finish();
 }
 
 /**

@@ -19,7 +19,8 @@ const slots = { A: emptySlot(), B: emptySlot() };
 let evaluation = null; // { kind: 'lareqa' | 'beir', set: LareqaEvaluation | BeirEvaluation, name }
 let wasmReady = null; // resolves to the wasm exports (their `memory` is reported with the backend)
 let queue = Promise.resolve();
-// Set by a `cancel` message (handled at once, outside the queue): the running evaluation stops at its next chunk.
+// Set by a `cancel` message (handled at once, outside the queue): the running evaluation or indexing stops at
+// its next chunk.
 let cancelRequested = false;
 const CANCELLED = 'the evaluation was cancelled';
 const cancelled = () => Object.assign(new Error(CANCELLED), { cancelled: true });
@@ -275,13 +276,21 @@ const handlers = {
         slot.index.clear();
       }
     }
+    let cancelledAt = null;
     if (embeddings === 'live') {
-      // Added chunk by chunk, so a repeated id stops the indexing where it occurs.
-      await embedChunks(slot, passages.map((p) => p.text), 'passage', progressReporter(id, 'index', 'passages'), (start, vectors) => {
-        const part = passages.slice(start, start + vectors.length / slot.engine.dim);
-        slot.index.add(part.map((p) => String(p.id)), part.map((p) => p.lang || 'und'), vectors);
-        slot.passages.push(...part);
-      });
+      // Added chunk by chunk, so a repeated id stops the indexing where it occurs, and a `cancel` between two
+      // chunks keeps what is indexed (the answer says how much: `cancelled`, `count`).
+      cancelRequested = false;
+      try {
+        await embedChunks(slot, passages.map((p) => p.text), 'passage', progressReporter(id, 'index', 'passages'), (start, vectors) => {
+          const part = passages.slice(start, start + vectors.length / slot.engine.dim);
+          slot.index.add(part.map((p) => String(p.id)), part.map((p) => p.lang || 'und'), vectors);
+          slot.passages.push(...part);
+        }, true);
+      } catch (err) {
+        if (!err?.cancelled) throw err;
+        cancelledAt = slot.index.length;
+      }
     }
     const secs = (performance.now() - t0) / 1000;
     return {
@@ -292,6 +301,7 @@ const handlers = {
       languages: JSON.parse(slot.index.languages()),
       embeddings,
       note,
+      cancelled: cancelledAt !== null,
     };
   },
 

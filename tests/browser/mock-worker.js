@@ -324,7 +324,14 @@ const handlers = {
       if (typeof p?.text !== 'string' || !p.text.trim()) throw new Error(`passage ${i + 1} (${p?.id ?? 'no id'}) has no text`);
     });
     if (!append) s.index = [];
+    // As the real worker: a `cancel` between two chunks keeps what is indexed and says so.
+    cancelRequested = false;
+    let cancelled = false;
     for (let i = 0; i < passages.length; i += 128) {
+      if (cancelRequested) {
+        cancelled = true;
+        break;
+      }
       for (const p of passages.slice(i, i + 128)) s.index.push({ ...p, tri: trigrams(p.text) });
       progress({ phase: 'index', done: Math.min(i + 128, passages.length), total: passages.length, unit: 'passages' });
       await pause();
@@ -332,7 +339,7 @@ const handlers = {
     const languages = {};
     for (const p of s.index) languages[p.lang] = (languages[p.lang] ?? 0) + 1;
     const secs = passages.length / 400 + 0.05;
-    return { count: s.index.length, secs, passagesPerSecond: passages.length / secs, languages };
+    return { count: s.index.length, secs, passagesPerSecond: passages.length / secs, languages, cancelled };
   },
 
   async search({ slot, query, k = 10, langs }) {
@@ -520,8 +527,15 @@ const handlers = {
 };
 
 let queue = Promise.resolve();
+let cancelRequested = false;
 self.onmessage = ({ data }) => {
   const { id, op, args } = data;
+  if (op === 'cancel') {
+    // Not queued, as in www/worker.js: it must reach the running request.
+    cancelRequested = true;
+    self.postMessage({ id, ok: true, result: {} });
+    return;
+  }
   queue = queue.then(async () => {
     try {
       if (cfg.fail?.[op]) throw new Error(cfg.fail[op]);

@@ -8,12 +8,21 @@ import { $, h, fill } from './dom.js';
 import { state, emit, on, isReady } from './state.js';
 import { Progress } from './progress.js';
 import { showError, clearError } from './errors.js';
-import { parseCorpus, mergeCorpora, countLanguages } from '../corpus-parse.js';
+import { parseCorpus, mergeCorpora, countLanguages, CorpusParser, sniffFormat } from '../corpus-parse.js';
 import { languageName } from '../langid.js';
 import { int } from './format.js';
 
 const BUILT_IN = 'demo/corpus.jsonl';
 const MAX_PROBLEMS_SHOWN = 30;
+// The page keeps every passage's text and vector in memory (384 floats each for e5-small): passages beyond this
+// are not read, and the report says where the file was cut. (50,000 passages: ~77 MB of vectors.)
+export const MAX_PASSAGES = 50000;
+// Files above this are read as a stream, with progress and a Cancel button, never whole into one string.
+const STREAM_ABOVE = 4 << 20;
+// A JSON array cannot be parsed in pieces; larger ones must be JSONL.
+const MAX_JSON_ARRAY = 16 << 20;
+// Set while a file is read or passages are indexed: Cancel aborts it.
+let reading = null;
 let progress;
 let builtInPassages = null;
 let builtInSha256 = null; // of the corpus file's bytes: precomputed embeddings are only for that exact file
@@ -73,6 +82,12 @@ async function index(passages, append) {
   try {
     const args = { slot: 'A', passages: strip(passages), append, ...(precomputed ? { precomputed, corpusSha256: builtInSha256 } : {}) };
     const r = await engine.call('index', args, (p) => progress.update(p));
+    if (r.cancelled) {
+      // What was indexed before Cancel stays searchable; the rest of the passages are dropped.
+      const total = state.corpus.passages.length;
+      state.corpus.passages = state.corpus.passages.slice(0, r.count);
+      report([h('p', { class: 'warn' }, `Indexing was cancelled: ${int(r.count)} of ${int(total)} passages are indexed and searched; the rest were dropped.`)]);
+    }
     state.corpus.indexed = true;
     state.corpus.languages = countLanguages(state.corpus.passages);
     showStatus(r);
@@ -104,6 +119,8 @@ async function sha256Hex(bytes) {
 }
 
 function setBusy(busy) {
+  $('corpus-cancel').hidden = !busy || (!reading && !indexing);
+  $('corpus-cancel').disabled = false;
   $('corpus-file').disabled = busy;
   $('corpus-restore').disabled = busy;
   $('corpus-drop').classList.toggle('disabled', busy);
@@ -132,6 +149,75 @@ function report(lines) {
   $('corpus-report').hidden = lines.length === 0;
 }
 
+const NOT_TEXT = 'this is not a text file; use JSONL, TSV or plain text with one passage per line';
+
+/**
+ * One dropped or picked file, parsed. Small files are read whole; larger ones as a stream of lines (progress in
+ * the corpus bar, `signal` cancels), stopping at {@link MAX_PASSAGES}. Throws plain-words errors.
+ */
+async function readCorpusFile(file, signal) {
+  if (/\.(gguf|safetensors|zip|gz|pdf|docx?)$/i.test(file.name)) throw new Error(NOT_TEXT);
+  if (file.size <= STREAM_ABOVE) {
+    let text;
+    try {
+      text = await file.text();
+    } catch (err) {
+      throw new Error(`the file could not be read (${err.message})`);
+    }
+    if (text.includes('\u0000')) throw new Error(NOT_TEXT);
+    return parseCorpus(text, file.name, { maxPassages: MAX_PASSAGES });
+  }
+  let bytesRead = 0;
+  const counted = file.stream().pipeThrough(new TransformStream({ transform(chunk, out) { bytesRead += chunk.length; out.enqueue(chunk); } }));
+  const reader = counted.pipeThrough(new TextDecoderStream()).getReader();
+  const abort = () => reader.cancel().catch(() => {});
+  signal.addEventListener('abort', abort, { once: true });
+  let parser = null;
+  let json = null;
+  let rest = '';
+  let lineNo = 0;
+  let more = true;
+  try {
+    while (more) {
+      const { value, done } = await reader.read();
+      if (signal.aborted) throw new DOMException('cancelled', 'AbortError');
+      if (done) break;
+      if (value.includes('\u0000')) throw new Error(NOT_TEXT);
+      let text = rest + value;
+      if (!parser) {
+        text = text.replace(/^\uFEFF/, '');
+        parser = new CorpusParser(file.name, sniffFormat(text, file.name), { maxPassages: MAX_PASSAGES });
+        if (parser.format === 'json') {
+          if (file.size > MAX_JSON_ARRAY) throw new Error(`a JSON array over ${MAX_JSON_ARRAY >> 20} MB cannot be read in the page; save it as JSONL (one passage per line)`);
+          json = [];
+        }
+      }
+      if (json) {
+        json.push(text);
+        rest = '';
+      } else {
+        // A "\r" at the end may be half of a "\r\n" that the next piece completes: keep it for then.
+        const lines = text.split('\n');
+        rest = lines.pop();
+        for (const line of lines) {
+          if (!(more = parser.line(line.replace(/\r$/, ''), ++lineNo))) break;
+        }
+      }
+      progress.update({ phase: 'files', done: bytesRead, total: file.size, unit: 'bytes' });
+    }
+  } catch (err) {
+    if (err.name === 'AbortError' || signal.aborted) throw new DOMException('cancelled', 'AbortError');
+    throw err.message === NOT_TEXT || err.message.startsWith('a JSON array') ? err : new Error(`the file could not be read (${err.message})`);
+  } finally {
+    signal.removeEventListener('abort', abort);
+    abort(); // stops reading when the passage limit cut the file short; harmless after its end
+  }
+  parser ??= new CorpusParser(file.name, 'text');
+  if (json) parser.json(json.join('').replace(/\r\n?/g, '\n'));
+  else if (more && rest) parser.line(rest.replace(/\r$/, ''), ++lineNo);
+  return parser.finish();
+}
+
 /** Reads dropped or picked files, reports every line that could not be used, then indexes. */
 async function addFiles(files) {
   clearError($('corpus-error'));
@@ -142,26 +228,37 @@ async function addFiles(files) {
   const replace = document.querySelector('input[name="corpus-mode"]:checked')?.value === 'replace';
   let added = [];
   const problems = [];
+  let unlisted = 0;
   const notes = [];
-  for (const file of files) {
-    let text;
-    try {
-      text = await file.text();
-    } catch (err) {
-      problems.push({ file: file.name, message: `the file could not be read (${err.message})` });
-      continue;
+  reading = new AbortController();
+  setBusy(true);
+  progress.start(`Reading ${files.length === 1 ? files[0].name : `${files.length} files`}…`);
+  try {
+    for (const file of files) {
+      let parsed;
+      try {
+        parsed = await readCorpusFile(file, reading.signal);
+      } catch (err) {
+        if (err.name === 'AbortError') {
+          report([h('p', {}, 'Reading the file was cancelled; the corpus is unchanged.')]);
+          return;
+        }
+        problems.push({ file: file.name, message: err.message });
+        continue;
+      }
+      // Files dropped together must not share ids either.
+      const merged = mergeCorpora(added, parsed.passages);
+      added = merged.passages;
+      for (const p of [...parsed.problems, ...merged.problems]) problems.push({ file: file.name, ...p });
+      unlisted += parsed.problemCount - parsed.problems.length;
+      if (parsed.stoppedAt !== null) notes.push(`${file.name}: only the first ${int(MAX_PASSAGES)} passages were read (up to line ${int(parsed.stoppedAt - 1)}): the page keeps every passage and its vector in memory. Split the file, or index it natively with \`lingbridge embed\`.`);
+      if (parsed.detected) notes.push(`${file.name}: the language of ${parsed.detected} passage${parsed.detected === 1 ? ' was' : 's were'} detected automatically.`);
+      if (parsed.undetermined) notes.push(`${file.name}: the language of ${parsed.undetermined} passage${parsed.undetermined === 1 ? '' : 's'} could not be told; marked "und" (undetermined).`);
     }
-    if (/\.(gguf|safetensors|zip|gz|pdf|docx?)$/i.test(file.name) || text.includes('\u0000')) {
-      problems.push({ file: file.name, message: 'this is not a text file; use JSONL, TSV or plain text with one passage per line' });
-      continue;
-    }
-    const parsed = parseCorpus(text, file.name);
-    // Files dropped together must not share ids either.
-    const merged = mergeCorpora(added, parsed.passages);
-    added = merged.passages;
-    for (const p of [...parsed.problems, ...merged.problems]) problems.push({ file: file.name, ...p });
-    if (parsed.detected) notes.push(`${file.name}: the language of ${parsed.detected} passage${parsed.detected === 1 ? ' was' : 's were'} detected automatically.`);
-    if (parsed.undetermined) notes.push(`${file.name}: the language of ${parsed.undetermined} passage${parsed.undetermined === 1 ? '' : 's'} could not be told; marked "und" (undetermined).`);
+  } finally {
+    reading = null;
+    setBusy(false);
+    progress.finish();
   }
   const base = replace ? [] : state.corpus.passages;
   const merged = mergeCorpora(base, added);
@@ -171,15 +268,17 @@ async function addFiles(files) {
   const lines = [];
   if (fresh.length) {
     const langs = countLanguages(fresh);
-    lines.push(h('p', { class: 'ok' }, `${replace ? 'Replacing the corpus with' : 'Adding'} ${int(fresh.length)} passage${fresh.length === 1 ? '' : 's'} (${Object.entries(langs).map(([l, n]) => `${languageName(l)} ${n}`).join(', ')}).`));
+    lines.push(h('p', { class: 'ok' }, `${replace ? 'Replacing the corpus with' : 'Adding'} ${int(fresh.length)} passage${fresh.length === 1 ? '' : 's'} (${Object.entries(langs).map(([l, n]) => `${languageName(l)} ${int(n)}`).join(', ')}).`));
   } else {
     lines.push(h('p', {}, 'No passages could be read from the file, so the corpus is unchanged.'));
   }
   for (const n of notes) lines.push(h('p', { class: 'muted small' }, n));
-  if (problems.length) {
-    lines.push(h('p', { class: 'warn' }, `${problems.length} line${problems.length === 1 ? ' was' : 's were'} not used:`));
+  // Counted in full, listed in part (the parser keeps the first MAX_PROBLEMS_KEPT of each file).
+  const total = problems.length + unlisted;
+  if (total) {
+    lines.push(h('p', { class: 'warn' }, `${int(total)} line${total === 1 ? ' was' : 's were'} not used:`));
     lines.push(h('ul', { class: 'problems' }, problems.slice(0, MAX_PROBLEMS_SHOWN).map((p) => h('li', { dataset: { line: p.line ?? '' } }, files.length > 1 ? `${p.file}, ` : '', p.message))));
-    if (problems.length > MAX_PROBLEMS_SHOWN) lines.push(h('p', { class: 'muted small' }, `…and ${problems.length - MAX_PROBLEMS_SHOWN} more.`));
+    if (total > MAX_PROBLEMS_SHOWN) lines.push(h('p', { class: 'muted small' }, `…and ${int(total - MAX_PROBLEMS_SHOWN)} more.`));
   }
   report(lines);
   if (!fresh.length) return;
@@ -222,6 +321,11 @@ export function initCorpus() {
   window.addEventListener('dragover', (e) => e.preventDefault());
   window.addEventListener('drop', (e) => e.preventDefault());
   $('corpus-restore').addEventListener('click', restore);
+  $('corpus-cancel').addEventListener('click', () => {
+    $('corpus-cancel').disabled = true;
+    if (reading) reading.abort();
+    else if (indexing) engine.call('cancel').catch(() => {});
+  });
 
   const ready = loadBuiltIn().then(showStatus);
   // The new model has an empty index: everything is indexed again — when the Search tab is open, so a visit
