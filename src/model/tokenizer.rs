@@ -91,11 +91,17 @@ pub struct TextTokenizer {
     pub pad_id: u32,
 }
 
-/// `tokenizer.json` through the tokenizers library, which unwraps some of its own parse errors (found by
-/// fuzzing: a non-string key inside `decoder`): the JSON is checked first, so malformed files get a message
-/// everywhere, and natively a panic inside the library becomes an error too (wasm has no unwinding).
+/// `tokenizer.json` through the tokenizers library, which unwraps one of its own parse errors (found by
+/// fuzzing: an invalid escape such as a lone surrogate inside `decoder` panics with "Helper"). So the JSON is
+/// checked first — all of it for syntax, the small `decoder` part down to every string — and malformed files get
+/// a message everywhere; natively a panic inside the library becomes an error too (wasm has no unwinding).
 fn read_tokenizer(bytes: &[u8], file: &str) -> Result<Tokenizer> {
-    serde_json::from_slice::<serde::de::IgnoredAny>(bytes).map_err(|e| Error::json(file, e))?;
+    #[derive(Deserialize)]
+    struct DecoderChecked {
+        #[serde(rename = "decoder")]
+        _decoder: Option<serde_json::Value>,
+    }
+    serde_json::from_slice::<DecoderChecked>(bytes).map_err(|e| Error::json(file, e))?;
     #[cfg(not(target_arch = "wasm32"))]
     let read = std::panic::catch_unwind(|| Tokenizer::from_bytes(bytes))
         .map_err(|_| Error::invalid(file, "the tokenizers library could not read this tokenizer.json (it panicked)"))?;
