@@ -94,13 +94,23 @@ async function fetchBytes(url, { required, version, onBytes, cache }) {
   const parts = [];
   let done = 0;
   const reader = res.body.getReader();
+  // A connection that drops halfway must not leave a truncated file in the cache, where every later visit
+  // would find it: nothing is cached unless every byte the server announced arrived.
+  const brokeOff = (why) => new Error(`${url}: the download broke off after ${done} of ${total || 'an unknown number of'} bytes (${why}); reload the page to download it again`);
   for (;;) {
-    const { done: end, value } = await reader.read();
-    if (end) break;
-    parts.push(value);
-    done += value.length;
-    onBytes(value.length, total);
+    let chunk;
+    try {
+      chunk = await reader.read();
+    } catch (err) {
+      throw brokeOff(err?.message ?? err);
+    }
+    if (chunk.done) break;
+    parts.push(chunk.value);
+    done += chunk.value.length;
+    onBytes(chunk.value.length, total);
   }
+  // Fewer bytes than announced: cut off. (More is fine: Content-Length counts a gzip-encoded body, `done` the decoded one.)
+  if (done < total) throw brokeOff('the connection closed early');
   const bytes = new Uint8Array(done);
   let at = 0;
   for (const p of parts) { bytes.set(p, at); at += p.length; }

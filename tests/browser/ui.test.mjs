@@ -302,7 +302,10 @@ test('errors are shown in plain words next to the action, never a blank page', a
     { name: 'tokenizer.json', mimeType: 'application/json', buffer: Buffer.from('{}') },
   ]);
   await page.waitForSelector('#own-error:not([hidden])');
-  assert.match(await page.textContent('#own-error'), /Could not load your model: config\.json: the model type "gpt2" is not supported/);
+  // The model already loaded stays loaded, and says so.
+  assert.match(await page.textContent('#own-error'), /Could not load your model; LingBridge small \(hybrid\) is still loaded: config\.json: the model type "gpt2" is not supported/);
+  assert.match(await page.textContent('#status'), /Model A ready: LingBridge small \(hybrid\) \(your model could not be loaded\)/);
+  assert.equal(await page.getAttribute('#corpus-status', 'data-indexed'), 'true');
   assert.deepEqual(page.problems, []);
   await page.context().close();
 

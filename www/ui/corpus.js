@@ -342,9 +342,18 @@ export function initCorpus() {
     pending = false;
     index(state.corpus.passages, false);
   });
+  // A model that fails to load leaves the previous one (and its index) in place: back to how things were.
+  let indexedBefore = false;
   on('model-loading', ({ slot }) => {
     if (slot !== 'A') return;
+    indexedBefore = state.corpus.indexed;
     state.corpus.indexed = false;
     showStatus();
+  });
+  on('model-failed', ({ slot, kept }) => {
+    if (slot !== 'A' || !kept || !indexedBefore) return;
+    state.corpus.indexed = true;
+    showStatus();
+    emit('corpus-indexed');
   });
 }

@@ -80,4 +80,5 @@ export function initInspect() {
   const enable = (on_) => { $('embed').disabled = !on_; $('speed').disabled = !on_; };
   on('model-loading', ({ slot }) => slot === 'A' && enable(false));
   on('model-loaded', ({ slot }) => slot === 'A' && enable(true));
+  on('model-failed', ({ slot, kept }) => slot === 'A' && kept && enable(true));
 }

@@ -212,6 +212,8 @@ let loading = 0;
 export async function loadModel(slot, entry, { progress = ui[slot].progress, errorEl = ui[slot].error } = {}) {
   clearError(errorEl);
   clearError(ui[slot].error);
+  // The worker keeps a slot's model until a new one has loaded: if this one fails, the previous one stays.
+  const previous = state.models[slot]?.status === 'ready' ? state.models[slot] : null;
   state.models[slot] = { entry, status: 'loading' };
   loading++;
   setBusy(true);
@@ -242,10 +244,21 @@ export async function loadModel(slot, entry, { progress = ui[slot].progress, err
     emit('model-loaded', { slot });
     return true;
   } catch (err) {
-    state.models[slot] = { entry, status: 'error', error: err };
-    showError(errorEl, err, `Could not load ${entry.name}`);
-    if (slot === 'A') setStatus('Model A not loaded', 'error');
-    emit('model-failed', { slot, error: err });
+    if (previous) {
+      state.models[slot] = previous;
+      ui[slot].select.value = previous.entry.id;
+      showCard(slot);
+      showError(errorEl, err, `Could not load ${entry.name}; ${previous.entry.name} is still loaded`);
+      if (slot === 'A') {
+        setStatus(`Model A ready: ${previous.entry.name} (${entry.name} could not be loaded)`, 'ready');
+        document.body.dataset.ready = 'true';
+      }
+    } else {
+      state.models[slot] = { entry, status: 'error', error: err };
+      showError(errorEl, err, `Could not load ${entry.name}`);
+      if (slot === 'A') setStatus('Model A not loaded', 'error');
+    }
+    emit('model-failed', { slot, error: err, kept: Boolean(previous) });
     return false;
   } finally {
     progress.finish();
