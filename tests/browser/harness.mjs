@@ -3,6 +3,7 @@
 import { spawn, execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { before, after } from 'node:test';
 import { chromium } from 'playwright-core';
 
 export const BIN = process.env.LINGBRIDGE_BIN ?? 'target/debug/lingbridge';
@@ -20,6 +21,20 @@ export async function startServer() {
     server.on('exit', (code) => reject(new Error(`server exited with ${code}`)));
   });
   return { server, baseUrl };
+}
+
+/** `lingbridge serve` and Chromium for one test file: started in `before`, stopped in `after`. */
+export function serverAndBrowser() {
+  const session = { server: null, baseUrl: null, browser: null };
+  before(async () => {
+    ({ server: session.server, baseUrl: session.baseUrl } = await startServer());
+    session.browser = await launchBrowser();
+  });
+  after(async () => {
+    await session.browser?.close();
+    session.server?.kill();
+  });
+  return session;
 }
 
 export function launchBrowser() {

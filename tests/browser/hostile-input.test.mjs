@@ -2,26 +2,17 @@
 // 10,000- and 100,000-character queries, binary junk, combining-mark and right-to-left floods; a model file of the
 // wrong kind; the connection dropped halfway through a model download. Each gets an answer or a plain-words
 // message, never an uncaught error, and the page keeps working afterwards.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { startServer, launchBrowser, newPage } from './harness.mjs';
+import { serverAndBrowser, newPage } from './harness.mjs';
 
 const MODEL = 'models/tiny-xlmr.q8_0.gguf';
-let server, baseUrl, browser;
-
-before(async () => {
-  ({ server, baseUrl } = await startServer());
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  server?.kill();
-});
+const session = serverAndBrowser();
 
 async function openTiny(context) {
   const page = await newPage(context);
-  await page.goto(`${baseUrl}?model=${MODEL}&backend=cpu`);
+  await page.goto(`${session.baseUrl}?model=${MODEL}&backend=cpu`);
   await page.waitForSelector('body[data-ready="true"]', { timeout: 120000, state: 'attached' });
   await page.waitForSelector('#corpus-status[data-indexed="true"]', { timeout: 120000, state: 'attached' });
   return page;
@@ -39,7 +30,7 @@ async function search(page, q) {
 }
 
 test('queries of 0, 1, 10,000 and 100,000 characters, binary junk and floods: answered, never an uncaught error', async () => {
-  const context = await browser.newContext();
+  const context = await session.browser.newContext();
   const page = await openTiny(context);
   assert.match((await search(page, '')).error, /Type a question first/);
   assert.match((await search(page, '   \n\t ')).error, /Type a question first/);
@@ -66,7 +57,7 @@ test('queries of 0, 1, 10,000 and 100,000 characters, binary junk and floods: an
 });
 
 test('a model file of the wrong kind is refused in plain words, and the page keeps working', async () => {
-  const context = await browser.newContext();
+  const context = await session.browser.newContext();
   const page = await openTiny(context);
   await page.click('#tab-models');
   const png = Buffer.from('89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489', 'hex');
@@ -90,7 +81,7 @@ test('a model file of the wrong kind is refused in plain words, and the page kee
 });
 
 test('a download dropped halfway is explained, not cached, and the next visit loads the model', async () => {
-  const context = await browser.newContext();
+  const context = await session.browser.newContext();
   const full = readFileSync(`www/${MODEL}`);
   let cut = true;
   // The first download stops after half the announced bytes, as a dropped connection does.
@@ -98,7 +89,7 @@ test('a download dropped halfway is explained, not cached, and the next visit lo
     ? route.fulfill({ status: 200, headers: { 'content-type': 'application/octet-stream', 'content-length': String(full.length) }, body: full.subarray(0, full.length >> 1) })
     : route.continue()));
   const page = await newPage(context);
-  await page.goto(`${baseUrl}?model=${MODEL}&backend=cpu`);
+  await page.goto(`${session.baseUrl}?model=${MODEL}&backend=cpu`);
   await page.waitForSelector('#error:not([hidden]), #model-A-error:not([hidden])', { timeout: 120000 });
   const text = await page.evaluate(() => [...document.querySelectorAll('#error, #model-A-error')].filter((e) => !e.hidden).map((e) => e.textContent).join(' '));
   assert.match(text, /tiny-xlmr\.q8_0\.gguf/, text);
@@ -107,7 +98,7 @@ test('a download dropped halfway is explained, not cached, and the next visit lo
 
   cut = false;
   const again = await newPage(context);
-  await again.goto(`${baseUrl}?model=${MODEL}&backend=cpu`);
+  await again.goto(`${session.baseUrl}?model=${MODEL}&backend=cpu`);
   await again.waitForSelector('#corpus-status[data-indexed="true"]', { timeout: 120000, state: 'attached' });
   assert.deepEqual(again.problems, []);
   await context.close();
