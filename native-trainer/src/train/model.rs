@@ -15,6 +15,7 @@ use anyhow::Context;
 use candle_core::{D, DType, Device, Tensor, Var};
 use candle_nn::{Linear, Module, VarBuilder, VarMap};
 use lingbridge::model::{EncoderConfig, Pooling, TokenBatch};
+use lingbridge::encode::cpu::packing::Packing;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
@@ -197,35 +198,33 @@ impl TrainModel {
         vars
     }
 
-    /// Last hidden states, batch × seq × hidden.
+    /// Last hidden states, batch × seq × hidden; rows where the mask is 0 hold copies of a real token's (pooling
+    /// masks them). Computed on the batch's real tokens only (`lingbridge::encode::cpu::packing`, the encoder's
+    /// packing): a batch pads to its longest text, and training spent most of its time on padding.
     pub fn hidden_states(&self, batch: &TokenBatch) -> candle_core::Result<Tensor> {
         let (b, s, h) = (batch.batch, batch.seq, self.config.hidden_size);
+        let packing = Packing::for_training(&batch.mask, b, s, &self.device)?;
+        let t = packing.rows();
+        if t == 0 {
+            return Tensor::zeros((b, s, h), DType::F32, &self.device);
+        }
         // The family's numbering (XLM-R: pad_token_id + 1, + 2, … over non-pad tokens; BERT: 0, 1, …), the one
         // definition every backend uses.
         let positions = self.config.positions().ids(&batch.ids, s, self.config.pad_token_id);
-        // Rows stay (batch · seq) × hidden, 2-D, between attention blocks: a Linear on a 3-D input broadcasts its
-        // weight over the batch, and that matmul's backward materialises one weight-sized gradient per text
-        // (batch × in × out floats) before summing — 10× slower and gigabytes at base size.
-        let lookup = |table: &Tensor, ids: &[u32]| -> candle_core::Result<Tensor> {
-            table.index_select(&Tensor::from_slice(ids, b * s, &self.device)?, 0)
+        // Rows stay 2-D (T × hidden) between attention blocks: a Linear on a 3-D input broadcasts its weight over
+        // the batch, and that matmul's backward materialises one weight-sized gradient per text (batch × in × out
+        // floats) before summing — 10× slower and gigabytes at base size.
+        let lookup = |table: &Tensor, all: &[u32]| -> candle_core::Result<Tensor> {
+            let ids: Vec<u32> = packing.real.iter().map(|&i| all[i as usize]).collect();
+            table.index_select(&Tensor::from_vec(ids, t, &self.device)?, 0)
         };
         let x = (lookup(&self.word, &batch.ids)? + lookup(&self.position, &positions)?)?;
         let x = x.broadcast_add(&self.token_type.get(0)?)?;
         let mut x = self.embed_norm.forward(&x)?;
-        // Masked keys get f32::MIN added before the softmax, as candle's and HF's models do.
-        let bias: Vec<f32> = batch.mask.iter().map(|&m| if m == 0 { f32::MIN } else { 0.0 }).collect();
-        let bias = Tensor::from_vec(bias, (b, 1, 1, s), &self.device)?;
         let heads = self.config.num_attention_heads;
-        let hd = self.config.head_dim();
-        let split = |t: Tensor| t.reshape((b, s, heads, hd))?.transpose(1, 2)?.contiguous();
-        let merge = |t: Tensor| t.transpose(1, 2)?.contiguous()?.reshape((b * s, h));
         for layer in &self.layers {
-            let q = split(layer.query.forward(&x)?)?;
-            let k = split(layer.key.forward(&x)?)?;
-            let v = split(layer.value.forward(&x)?)?;
-            let scores = (q.matmul(&k.transpose(2, 3)?.contiguous()?)? * (1.0 / (hd as f64).sqrt()))?.broadcast_add(&bias)?;
-            let probs = candle_nn::ops::softmax(&scores, D::Minus1)?;
-            let context = merge(probs.matmul(&v)?)?;
+            let (q, k, v) = (layer.query.forward(&x)?, layer.key.forward(&x)?, layer.value.forward(&x)?);
+            let context = packing.attention(&q, &k, &v, heads)?;
             x = layer.attention_norm.forward(&(layer.attention_out.forward(&context)? + &x)?)?;
             let inner = layer.intermediate.forward(&x)?;
             let inner = match self.config.hidden_act {
@@ -235,7 +234,7 @@ impl TrainModel {
             };
             x = layer.output_norm.forward(&(layer.output.forward(&inner)? + &x)?)?;
         }
-        x.reshape((b, s, h))
+        packing.unpack(&x)
     }
 
     /// Pooled, L2-normalised embeddings (batch × hidden): the same definition as

@@ -12,10 +12,12 @@
 //!   copy of BERT's position table; Q, K and V are one matmul; GELU's erf is vectorizable ([`gelu`]).
 
 mod gelu;
+pub mod packing;
 
 use candle_core::quantized::QMatMul;
 use candle_core::{Device, Module, Tensor};
 
+use self::packing::Packing;
 use super::backend::CpuWeights;
 use crate::error::{Error, Result, candle_message};
 use crate::model::config::HiddenAct;
@@ -181,22 +183,18 @@ impl CpuEncoder {
         Ok(out)
     }
 
-    /// The forward pass on the batch's real tokens only: every matrix product, LayerNorm and GELU runs on the
-    /// `T` unpadded rows (a page chunk of 32 texts pads to its longest, often twice the mean), and attention on
-    /// groups of [`ATTENTION_GROUP`] texts, each padded only to its own longest — which also bounds the score
-    /// tensors' memory (the page's wasm memory never shrinks). The result is scattered back to `b × s × h` with
+    /// The forward pass on the batch's real tokens only ([`packing`]): matrices, LayerNorm and GELU on the `T`
+    /// unpadded rows, attention in small groups of texts. The result is scattered back to `b × s × h` with
     /// zero rows where the mask is 0 (pooling never reads them).
     fn forward(&self, batch: &TokenBatch, positions: &[u32]) -> candle_core::Result<Vec<f32>> {
         let (b, s, h) = (batch.batch, batch.seq, self.config.hidden_size);
         let dev = &self.device;
-        let real: Vec<u32> = (0..b * s).filter(|&i| batch.mask[i] != 0).map(|i| i as u32).collect();
+        let packing = Packing::new(&batch.mask, b, s, dev)?;
+        let (real, t) = (&packing.real, packing.rows());
         let mut out = vec![0f32; b * s * h];
-        if real.is_empty() {
+        if t == 0 {
             return Ok(out);
         }
-        let t = real.len();
-        let lengths: Vec<usize> = batch.mask.chunks_exact(s).map(|row| row.iter().filter(|&&m| m != 0).count()).collect();
-        let groups = AttentionGroup::plan(&lengths, dev)?;
         let ids: Vec<u32> = real.iter().map(|&i| batch.ids[i as usize]).collect();
         let words = match &self.words {
             WordTable::Dense(table) => table.index_select(&Tensor::from_slice(&ids, t, dev)?, 0)?,
@@ -210,58 +208,13 @@ impl CpuEncoder {
         let x = (words + pos)?.broadcast_add(&self.token_type)?;
         let mut x = self.embeddings_norm.forward(&x, self.config.layer_norm_eps)?;
         for layer in &self.layers {
-            x = layer.forward(&x, &groups, &self.config)?;
+            x = layer.forward(&x, &packing, &self.config)?;
         }
         let rows = x.flatten_all()?.to_vec1::<f32>()?;
         for (row, &i) in real.iter().enumerate() {
             out[i as usize * h..(i as usize + 1) * h].copy_from_slice(&rows[row * h..(row + 1) * h]);
         }
         Ok(out)
-    }
-}
-
-/// Texts per attention group: small enough that a group's scores stay a few MB at 512 tokens' worth of
-/// padding, large enough that the per-group op overhead is noise (measured by `lingbridge bench encode`).
-const ATTENTION_GROUP: usize = 8;
-
-/// Attention for a few consecutive texts of a batch, on their real tokens packed to the group's longest.
-struct AttentionGroup {
-    /// For each of `n × s` slots, the packed row it takes (padding slots take row 0: finite, masked out).
-    gather: Tensor,
-    /// transformers' extended mask: 0 where attended, the dtype's minimum where padded; `[n, 1, 1, s]`.
-    mask: Tensor,
-    /// The slots that hold real tokens, in packed order.
-    keep: Tensor,
-    n: usize,
-    s: usize,
-}
-
-impl AttentionGroup {
-    /// Groups for texts of `lengths` real tokens, whose rows are packed one text after another.
-    fn plan(lengths: &[usize], dev: &Device) -> candle_core::Result<Vec<Self>> {
-        let mut groups = Vec::new();
-        let mut first_row = 0u32;
-        for texts in lengths.chunks(ATTENTION_GROUP) {
-            let (n, s) = (texts.len(), texts.iter().copied().max().unwrap_or(0).max(1));
-            let (mut gather, mut mask, mut keep) = (vec![0u32; n * s], vec![f32::MIN; n * s], Vec::new());
-            for (i, &len) in texts.iter().enumerate() {
-                for j in 0..len {
-                    gather[i * s + j] = first_row + j as u32;
-                    mask[i * s + j] = 0.0;
-                    keep.push((i * s + j) as u32);
-                }
-                first_row += len as u32;
-            }
-            let kept = keep.len();
-            groups.push(Self {
-                gather: Tensor::from_vec(gather, n * s, dev)?,
-                mask: Tensor::from_vec(mask, (n, 1, 1, s), dev)?,
-                keep: Tensor::from_vec(keep, kept, dev)?,
-                n,
-                s,
-            });
-        }
-        Ok(groups)
     }
 }
 
@@ -279,20 +232,11 @@ impl Norm {
 
 impl Layer {
     /// One encoder layer over `x`: `[T, h]` packed rows in, the same shape out.
-    fn forward(&self, x: &Tensor, groups: &[AttentionGroup], c: &EncoderConfig) -> candle_core::Result<Tensor> {
-        let (h, heads) = (c.hidden_size, c.num_attention_heads);
-        let d = h / heads;
+    fn forward(&self, x: &Tensor, packing: &Packing, c: &EncoderConfig) -> candle_core::Result<Tensor> {
+        let h = c.hidden_size;
         let qkv = self.qkv.forward(x)?;
-        let mut parts = Vec::with_capacity(groups.len());
-        for g in groups {
-            // [T, 3h] → the group's padded [n·s, 3h] → [3, n, heads, s, d]
-            let part = qkv.index_select(&g.gather, 0)?.reshape((g.n, g.s, 3, heads, d))?.permute((2, 0, 3, 1, 4))?;
-            let (q, k, v) = (part.get(0)?.contiguous()?, part.get(1)?.contiguous()?, part.get(2)?.contiguous()?);
-            let scores = (q.matmul(&k.t()?)? * (1.0 / (d as f64).sqrt()))?.broadcast_add(&g.mask)?;
-            let probs = candle_nn::ops::softmax_last_dim(&scores)?;
-            parts.push(probs.matmul(&v)?.transpose(1, 2)?.reshape((g.n * g.s, h))?.index_select(&g.keep, 0)?);
-        }
-        let context = if parts.len() == 1 { parts.remove(0) } else { Tensor::cat(&parts, 0)? };
+        let (q, k, v) = (qkv.narrow(1, 0, h)?.contiguous()?, qkv.narrow(1, h, h)?.contiguous()?, qkv.narrow(1, 2 * h, h)?.contiguous()?);
+        let context = packing.attention(&q, &k, &v, c.num_attention_heads)?;
         let x = self.attention_norm.forward(&(self.attention_out.forward(&context)? + x)?, c.layer_norm_eps)?;
         let inner = self.intermediate.forward(&x)?;
         let inner = match c.hidden_act {

@@ -1,0 +1,113 @@
+//! Padding-free batches for the CPU forward passes (the encoder's, and the trainer's with autograd): a batch's
+//! real tokens as `T` packed rows, one text after another, so matrix products, LayerNorm and GELU never run on
+//! padding (a page chunk of 32 texts pads to its longest, often twice the mean), and attention in groups of
+//! [`ATTENTION_GROUP`] texts, each group padded only to its own longest — which also bounds the score tensors'
+//! memory. Built with [`Packing::for_training`], every op is differentiable (index_select, reshape, matmul,
+//! softmax, cat).
+
+use candle_core::{Device, Tensor};
+
+/// Texts per attention group: small enough that a group's scores stay a few MB, large enough that the
+/// per-group op overhead is noise (measured by `lingbridge bench encode`).
+pub const ATTENTION_GROUP: usize = 8;
+
+/// Attention for a few consecutive texts of a batch, on their real tokens packed to the group's longest.
+struct AttentionGroup {
+    /// For each of `n × s` slots, the packed row it takes (padding slots take row 0: finite, masked out).
+    gather: Tensor,
+    /// transformers' extended mask: 0 where attended, the dtype's minimum where padded; `[n, 1, 1, s]`.
+    mask: Tensor,
+    /// The slots that hold real tokens, in packed order.
+    keep: Tensor,
+    n: usize,
+    s: usize,
+}
+
+/// Where a padded `b × s` batch's real tokens go.
+pub struct Packing {
+    /// The padded slots (row-major `b × s`) of the real tokens, in packed order.
+    pub real: Vec<u32>,
+    groups: Vec<AttentionGroup>,
+    /// Every padded slot's packed row (padding takes row 0), for [`Packing::unpack`].
+    slot_row: Tensor,
+    b: usize,
+    s: usize,
+    /// Training: the softmax must carry gradients (candle's fused `softmax_last_dim` has no backward pass).
+    differentiable: bool,
+}
+
+impl Packing {
+    /// The packing of a batch by its attention mask (`b × s`, non-zero = real token), for inference.
+    pub fn new(mask: &[u32], b: usize, s: usize, dev: &Device) -> candle_core::Result<Self> {
+        Self::build(mask, b, s, dev, false)
+    }
+
+    /// The same for training: gradients flow through every op, attention's softmax included.
+    pub fn for_training(mask: &[u32], b: usize, s: usize, dev: &Device) -> candle_core::Result<Self> {
+        Self::build(mask, b, s, dev, true)
+    }
+
+    fn build(mask: &[u32], b: usize, s: usize, dev: &Device, differentiable: bool) -> candle_core::Result<Self> {
+        let real: Vec<u32> = (0..b * s).filter(|&i| mask[i] != 0).map(|i| i as u32).collect();
+        let mut slot_row = vec![0u32; b * s];
+        for (row, &i) in real.iter().enumerate() {
+            slot_row[i as usize] = row as u32;
+        }
+        let lengths: Vec<usize> = mask.chunks_exact(s.max(1)).map(|row| row.iter().filter(|&&m| m != 0).count()).collect();
+        let mut groups = Vec::new();
+        let mut first_row = 0u32;
+        for texts in lengths.chunks(ATTENTION_GROUP) {
+            let (n, s) = (texts.len(), texts.iter().copied().max().unwrap_or(0).max(1));
+            let (mut gather, mut mask, mut keep) = (vec![0u32; n * s], vec![f32::MIN; n * s], Vec::new());
+            for (i, &len) in texts.iter().enumerate() {
+                for j in 0..len {
+                    gather[i * s + j] = first_row + j as u32;
+                    mask[i * s + j] = 0.0;
+                    keep.push((i * s + j) as u32);
+                }
+                first_row += len as u32;
+            }
+            let kept = keep.len();
+            groups.push(AttentionGroup {
+                gather: Tensor::from_vec(gather, n * s, dev)?,
+                mask: Tensor::from_vec(mask, (n, 1, 1, s), dev)?,
+                keep: Tensor::from_vec(keep, kept, dev)?,
+                n,
+                s,
+            });
+        }
+        Ok(Self { real, groups, slot_row: Tensor::from_vec(slot_row, b * s, dev)?, b, s, differentiable })
+    }
+
+    /// Packed rows `T`.
+    pub fn rows(&self) -> usize {
+        self.real.len()
+    }
+
+    /// Scaled dot-product attention over each text's own tokens: `q`, `k`, `v` are `[T, heads·d]` packed rows,
+    /// and so is the result.
+    pub fn attention(&self, q: &Tensor, k: &Tensor, v: &Tensor, heads: usize) -> candle_core::Result<Tensor> {
+        let h = q.dim(1)?;
+        let d = h / heads;
+        let mut parts = Vec::with_capacity(self.groups.len());
+        for g in &self.groups {
+            // [T, h] → the group's padded [n·s, h] → [n, heads, s, d]
+            let split = |t: &Tensor| t.index_select(&g.gather, 0)?.reshape((g.n, g.s, heads, d))?.transpose(1, 2)?.contiguous();
+            let (q, k, v) = (split(q)?, split(k)?, split(v)?);
+            let scores = (q.matmul(&k.transpose(2, 3)?.contiguous()?)? * (1.0 / (d as f64).sqrt()))?.broadcast_add(&g.mask)?;
+            let probs = if self.differentiable {
+                candle_nn::ops::softmax(&scores, candle_core::D::Minus1)?
+            } else {
+                candle_nn::ops::softmax_last_dim(&scores)?
+            };
+            parts.push(probs.matmul(&v)?.transpose(1, 2)?.contiguous()?.reshape((g.n * g.s, h))?.index_select(&g.keep, 0)?);
+        }
+        if parts.len() == 1 { Ok(parts.remove(0)) } else { Tensor::cat(&parts, 0) }
+    }
+
+    /// Packed `[T, h]` rows back to the padded `[b, s, h]` layout; padding slots hold row 0 (pooling masks them).
+    pub fn unpack(&self, x: &Tensor) -> candle_core::Result<Tensor> {
+        let h = x.dim(1)?;
+        x.index_select(&self.slot_row, 0)?.reshape((self.b, self.s, h))
+    }
+}
