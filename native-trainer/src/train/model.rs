@@ -203,7 +203,8 @@ impl TrainModel {
     /// packing): a batch pads to its longest text, and training spent most of its time on padding.
     pub fn hidden_states(&self, batch: &TokenBatch) -> candle_core::Result<Tensor> {
         let (b, s, h) = (batch.batch, batch.seq, self.config.hidden_size);
-        let packing = Packing::for_training(&batch.mask, b, s, &self.device)?;
+        // candle's fused softmax has no backward pass: attention's gradients need the plain one.
+        let packing = Packing::with_softmax(&batch.mask, b, s, &self.device, |t| candle_nn::ops::softmax(t, D::Minus1))?;
         let t = packing.rows();
         if t == 0 {
             return Tensor::zeros((b, s, h), DType::F32, &self.device);

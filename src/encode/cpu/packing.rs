@@ -2,8 +2,8 @@
 //! real tokens as `T` packed rows, one text after another, so matrix products, LayerNorm and GELU never run on
 //! padding (a page chunk of 32 texts pads to its longest, often twice the mean), and attention in groups of
 //! [`ATTENTION_GROUP`] texts, each group padded only to its own longest — which also bounds the score tensors'
-//! memory. Built with [`Packing::for_training`], every op is differentiable (index_select, reshape, matmul,
-//! softmax, cat).
+//! memory. With a differentiable softmax ([`Packing::with_softmax`]) every op has a backward pass (index_select,
+//! reshape, matmul, softmax, cat): the trainer's model uses it too.
 
 use candle_core::{Device, Tensor};
 
@@ -32,22 +32,21 @@ pub struct Packing {
     slot_row: Tensor,
     b: usize,
     s: usize,
-    /// Training: the softmax must carry gradients (candle's fused `softmax_last_dim` has no backward pass).
-    differentiable: bool,
+    softmax: Softmax,
 }
+
+/// Attention's softmax over the last dimension: candle's fused one for inference, or — training — one with a
+/// backward pass (the fused one has none), given by the trainer so the page's wasm does not carry it (~260 KB).
+pub type Softmax = fn(&Tensor) -> candle_core::Result<Tensor>;
 
 impl Packing {
     /// The packing of a batch by its attention mask (`b × s`, non-zero = real token), for inference.
     pub fn new(mask: &[u32], b: usize, s: usize, dev: &Device) -> candle_core::Result<Self> {
-        Self::build(mask, b, s, dev, false)
+        Self::with_softmax(mask, b, s, dev, candle_nn::ops::softmax_last_dim)
     }
 
-    /// The same for training: gradients flow through every op, attention's softmax included.
-    pub fn for_training(mask: &[u32], b: usize, s: usize, dev: &Device) -> candle_core::Result<Self> {
-        Self::build(mask, b, s, dev, true)
-    }
-
-    fn build(mask: &[u32], b: usize, s: usize, dev: &Device, differentiable: bool) -> candle_core::Result<Self> {
+    /// The same with another softmax (training: a differentiable one).
+    pub fn with_softmax(mask: &[u32], b: usize, s: usize, dev: &Device, softmax: Softmax) -> candle_core::Result<Self> {
         let real: Vec<u32> = (0..b * s).filter(|&i| mask[i] != 0).map(|i| i as u32).collect();
         let mut slot_row = vec![0u32; b * s];
         for (row, &i) in real.iter().enumerate() {
@@ -76,7 +75,7 @@ impl Packing {
                 s,
             });
         }
-        Ok(Self { real, groups, slot_row: Tensor::from_vec(slot_row, b * s, dev)?, b, s, differentiable })
+        Ok(Self { real, groups, slot_row: Tensor::from_vec(slot_row, b * s, dev)?, b, s, softmax })
     }
 
     /// Packed rows `T`.
@@ -95,11 +94,7 @@ impl Packing {
             let split = |t: &Tensor| t.index_select(&g.gather, 0)?.reshape((g.n, g.s, heads, d))?.transpose(1, 2)?.contiguous();
             let (q, k, v) = (split(q)?, split(k)?, split(v)?);
             let scores = (q.matmul(&k.transpose(2, 3)?.contiguous()?)? * (1.0 / (d as f64).sqrt()))?.broadcast_add(&g.mask)?;
-            let probs = if self.differentiable {
-                candle_nn::ops::softmax(&scores, candle_core::D::Minus1)?
-            } else {
-                candle_nn::ops::softmax_last_dim(&scores)?
-            };
+            let probs = (self.softmax)(&scores)?;
             parts.push(probs.matmul(&v)?.transpose(1, 2)?.contiguous()?.reshape((g.n * g.s, h))?.index_select(&g.keep, 0)?);
         }
         if parts.len() == 1 { Ok(parts.remove(0)) } else { Tensor::cat(&parts, 0) }
