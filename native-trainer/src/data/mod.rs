@@ -31,19 +31,24 @@ pub struct Record {
 /// Reads a JSONL file of records; errors name the file and line. Blank lines are skipped.
 pub fn read_jsonl(path: &Path) -> anyhow::Result<Vec<Record>> {
     let file = std::fs::File::open(path).with_context(|| format!("{}: cannot open", path.display()))?;
+    parse_jsonl(&path.display().to_string(), std::io::BufReader::new(file))
+}
+
+/// The records of a JSONL stream; `name` names it in errors.
+pub fn parse_jsonl(name: &str, reader: impl BufRead) -> anyhow::Result<Vec<Record>> {
     let mut out = Vec::new();
     let mut seen = BTreeSet::new();
-    for (i, line) in std::io::BufReader::new(file).lines().enumerate() {
-        let line = line.with_context(|| format!("{}: line {}: cannot read", path.display(), i + 1))?;
+    for (i, line) in reader.lines().enumerate() {
+        let line = line.with_context(|| format!("{name}: line {}: cannot read", i + 1))?;
         if line.trim().is_empty() {
             continue;
         }
-        let r: Record = serde_json::from_str(&line).with_context(|| format!("{}: line {}", path.display(), i + 1))?;
+        let r: Record = serde_json::from_str(&line).with_context(|| format!("{name}: line {}", i + 1))?;
         if r.query.trim().is_empty() || r.passage.trim().is_empty() || r.lang.is_empty() || r.xling_id.is_empty() {
-            bail!("{}: line {}: xling_id, lang, query and passage must all be non-empty", path.display(), i + 1);
+            bail!("{name}: line {}: xling_id, lang, query and passage must all be non-empty", i + 1);
         }
         if !seen.insert((r.xling_id.clone(), r.lang.clone())) {
-            bail!("{}: line {}: a second record for xling_id {:?} in language {:?}", path.display(), i + 1, r.xling_id, r.lang);
+            bail!("{name}: line {}: a second record for xling_id {:?} in language {:?}", i + 1, r.xling_id, r.lang);
         }
         out.push(r);
     }
@@ -123,6 +128,23 @@ mod tests {
 
     fn rec(id: &str, lang: &str) -> Record {
         Record { xling_id: id.into(), lang: lang.into(), query: format!("q {id} {lang}"), passage: "p".into(), negatives: vec![] }
+    }
+
+    /// Not coverage-guided (this binary crate is out of cargo-fuzz's reach, see src/fuzzing.rs): src/fuzzing.rs's
+    /// mutations of a valid file for two seconds; every outcome must be records or an error, never a panic.
+    #[test]
+    fn mutated_training_files_give_records_or_errors_never_a_panic() {
+        let seed: String = (0..40).map(|i| format!("{}\n", serde_json::to_string(&rec(&i.to_string(), ["en", "de", "ru"][i % 3])).unwrap())).collect();
+        let seed = seed.replace("\"p\"}", "\"p\",\"negatives\":[\"n\"]}");
+        let mut rng = lingbridge::fuzzing::Rng::new(7);
+        let (start, mut runs) = (std::time::Instant::now(), 0);
+        while start.elapsed() < std::time::Duration::from_secs(2) {
+            let input = lingbridge::fuzzing::mutate(seed.as_bytes(), seed.as_bytes(), &mut rng);
+            let outcome = std::panic::catch_unwind(|| parse_jsonl("fuzz.jsonl", input.as_slice()).map(|r| r.len()));
+            assert!(outcome.is_ok(), "panicked on {:?}", String::from_utf8_lossy(&input));
+            runs += 1;
+        }
+        assert!(runs > 1000, "{runs} runs");
     }
 
     #[test]

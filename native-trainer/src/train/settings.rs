@@ -144,7 +144,7 @@ impl TrainArgs {
     pub fn merged(self) -> anyhow::Result<TrainArgs> {
         let Some(path) = self.config.clone() else { return Ok(self) };
         let text = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
-        let mut file: TrainArgs = toml::from_str(&text).with_context(|| format!("{}", path.display()))?;
+        let mut file = Self::from_toml(&text).with_context(|| format!("{}", path.display()))?;
         file.relative_to(path.parent().unwrap_or(Path::new("")));
         let mut merged = serde_json::to_value(&file)?;
         let given = serde_json::to_value(&self)?;
@@ -158,6 +158,11 @@ impl TrainArgs {
         let mut out: TrainArgs = serde_json::from_value(merged)?;
         (out.config, out.resume, out.stop_after) = (self.config, self.resume, self.stop_after);
         Ok(out)
+    }
+
+    /// A run.toml's settings (paths as written, not yet relative to the file).
+    pub fn from_toml(text: &str) -> anyhow::Result<TrainArgs> {
+        Ok(toml::from_str(text)?)
     }
 
     fn relative_to(&mut self, dir: &Path) {
@@ -242,6 +247,25 @@ impl Settings {
 
 #[cfg(test)]
 mod tests {
+    /// Not coverage-guided (see data::tests): the recipe's run.toml mutated for two seconds; settings or an
+    /// error, never a panic — also through `resolve`, which checks the values.
+    #[test]
+    fn mutated_run_files_give_settings_or_errors_never_a_panic() {
+        let seed = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../models/recipe/e5-tune.toml")).unwrap();
+        let mut rng = lingbridge::fuzzing::Rng::new(11);
+        let (start, mut runs) = (std::time::Instant::now(), 0);
+        while start.elapsed() < std::time::Duration::from_secs(2) {
+            let input = lingbridge::fuzzing::mutate(&seed, &seed, &mut rng);
+            let outcome = std::panic::catch_unwind(|| {
+                let text = String::from_utf8_lossy(&input);
+                TrainArgs::from_toml(&text).map(|args| args.resolve().is_ok())
+            });
+            assert!(outcome.is_ok(), "panicked on {:?}", String::from_utf8_lossy(&input));
+            runs += 1;
+        }
+        assert!(runs > 1000, "{runs} runs");
+    }
+
     use super::*;
     use clap::Parser;
 
