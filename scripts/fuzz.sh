@@ -22,6 +22,13 @@ fi
 
 say "seeds from the test fixtures"
 LINGBRIDGE_FUZZ_SECONDS=0 LINGBRIDGE_FUZZ_SEEDS_OUT="$PWD/fuzz/seeds" cargo test -q --test fuzz_smoke every_fuzz_target >/dev/null
+# The trainer's targets: the recipe's run files, and a small training file in the format `lingbridge data` writes.
+mkdir -p fuzz/seeds/run_toml fuzz/seeds/training_jsonl
+cp models/recipe/*.toml fuzz/seeds/run_toml/
+printf '%s\n' \
+  '{"xling_id":"g1","lang":"en","query":"who is Zorvak","passage":"the river Zorvak green"}' \
+  '{"xling_id":"g1","lang":"de","query":"wer ist Zorvak","passage":"der Fluss Zorvak grün","negatives":["der Fluss Dasuko grün"]}' \
+  '{"xling_id":"g2","lang":"ru","query":"кто такой Kelumi","passage":"река Kelumi дом"}' > fuzz/seeds/training_jsonl/seed-0
 (cd fuzz && cargo +nightly fuzz build -O)
 
 runs=()

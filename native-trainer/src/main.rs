@@ -3,19 +3,18 @@
 
 mod alloc_tuning;
 mod bench;
-mod data;
 mod data_cli;
 mod embed;
 mod eval;
 mod import;
 mod quantize;
-mod sampler;
 mod serve;
 mod sweep;
 mod tokenizer_train;
-mod train;
 mod trec_eval;
 mod vocab;
+
+use lingbridge_trainer::{data, sampler, train};
 
 use clap::{Parser, Subcommand};
 

@@ -86,7 +86,9 @@ async function index(passages, append) {
       // What was indexed before Cancel stays searchable; the rest of the passages are dropped.
       const total = state.corpus.passages.length;
       state.corpus.passages = state.corpus.passages.slice(0, r.count);
-      report([h('p', { class: 'warn' }, `Indexing was cancelled: ${int(r.count)} of ${int(total)} passages are indexed and searched; the rest were dropped.`)]);
+      // Below the upload's report (what was read, what was not), which stays.
+      $('corpus-report').append(h('p', { class: 'warn' }, `Indexing was cancelled: ${int(r.count)} of ${int(total)} passages are indexed and searched; the rest were dropped.`));
+      $('corpus-report').hidden = false;
     }
     state.corpus.indexed = true;
     state.corpus.languages = countLanguages(state.corpus.passages);
