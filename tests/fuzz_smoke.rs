@@ -5,6 +5,8 @@
 //!
 //! `LINGBRIDGE_FUZZ_SECONDS` (default 2) sets the time per target; `LINGBRIDGE_FUZZ_SEEDS_OUT=DIR` also writes
 //! the seeds to DIR/<target>/ for `make fuzz`.
+// Native only: the fuzz targets (and cargo-fuzz) do not exist for wasm32, where `wasm-pack test` builds every test file.
+#![cfg(not(target_arch = "wasm32"))]
 
 mod common;
 #[path = "common/e5s1_image.rs"]
