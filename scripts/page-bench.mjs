@@ -2,9 +2,10 @@
 // downloaded, warm-up, built-in corpus indexed), index passages/s, the built-in evaluation, and optionally a
 // full XQuAD-R (or MLQA-R) Mul evaluation loaded through the file picker.
 //
-//   node scripts/page-bench.mjs [--backend cpu|gpu] [--model URL] [--engines N] [--embeddings live] [--no-eval] [--lareqa DIR] [--langs en,de,…]
+//   node scripts/page-bench.mjs [--backend cpu|gpu] [--model URL] [--engines N] [--wasm simd128] [--embeddings live] [--no-eval] [--lareqa DIR] [--langs en,de,…]
 //
 // `--engines N`: CPU engines for long jobs (the page's ?engines=; default one per core, www/embed-pool.js).
+// `--wasm simd128`: the plain wasm build even where the browser has relaxed SIMD (www/wasm-build.js).
 //
 // `--embeddings live` encodes the built-in corpus in the page even when the model ships its embeddings (the
 // time before precomputed embeddings existed); `--no-eval` skips the built-in evaluation.
@@ -18,12 +19,12 @@ import { startServer, launchBrowser, newPage, runEvaluation } from '../tests/bro
 
 const { values: opt } = parseArgs({
   options: { backend: { type: 'string', default: 'cpu' }, model: { type: 'string' }, lareqa: { type: 'string' }, langs: { type: 'string' },
-    embeddings: { type: 'string' }, engines: { type: 'string' }, 'no-eval': { type: 'boolean', default: false } },
+    embeddings: { type: 'string' }, engines: { type: 'string' }, wasm: { type: 'string' }, 'no-eval': { type: 'boolean', default: false } },
 });
 process.env.TMPDIR ??= mkdtempSync(join(tmpdir(), 'page-bench-'));
 const { server, baseUrl } = await startServer();
 const browser = await launchBrowser();
-const query = `?backend=${opt.backend}${opt.model ? `&model=${encodeURIComponent(opt.model)}` : ''}${opt.embeddings ? `&embeddings=${opt.embeddings}` : ''}${opt.engines ? `&engines=${opt.engines}` : ''}`;
+const query = `?backend=${opt.backend}${opt.model ? `&model=${encodeURIComponent(opt.model)}` : ''}${opt.embeddings ? `&embeddings=${opt.embeddings}` : ''}${opt.engines ? `&engines=${opt.engines}` : ''}${opt.wasm ? `&wasm=${opt.wasm}` : ''}`;
 const memory = async (page) => `${(Number(await page.getAttribute('#backend', 'data-memory-bytes')) / 1e6).toFixed(0)} MB of wasm memory`;
 const FIRST_QUERY = 'Where does the Nile flow into the sea?';
 
@@ -51,6 +52,17 @@ try {
   await first.page.close();
   const second = await ready(context);
   console.log(`second visit (model from the Cache API): model ready in ${second.modelMs} ms, corpus indexed at ${second.readyMs} ms, first search answer at ${second.answerMs} ms`);
+  // A visitor's next questions: Enter to results shown, and the page's own encode / rank split.
+  const answers = [];
+  for (const q of ['Wo fließt der Nil ins Meer?', '大熊猫吃什么？', 'متى تفتح المكتبة؟', '¿Cuántas patas tiene una araña?', 'How old is the universe?']) {
+    await second.page.fill('#query', q);
+    const t0 = Date.now();
+    await second.page.press('#query', 'Enter');
+    await second.page.waitForSelector(`#results-area[data-query="${q}"]`, { timeout: 600000 });
+    answers.push(Date.now() - t0);
+    console.log(`query ${JSON.stringify(q)}: answered in ${answers.at(-1)} ms — ${await second.page.textContent('#timing')}`);
+  }
+  console.log(`queries: median ${answers.sort((a, b) => a - b)[answers.length >> 1]} ms from Enter to results`);
   if (!opt['no-eval']) {
     const builtin = { secs: await runEvaluation(second.page) };
     console.log(`built-in evaluation (512 questions, 640 sentences): ${builtin.secs.toFixed(1)} s`);

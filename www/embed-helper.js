@@ -2,6 +2,7 @@
 // so long encoding jobs use another core. It only loads a model (CPU backend) and embeds texts; requests run one
 // at a time, in order.
 import init, { Engine } from './pkg/lingbridge.js';
+import { wasmUrl } from './wasm-build.js';
 
 let engine = null;
 let wasm = null;
@@ -9,7 +10,7 @@ let queue = Promise.resolve();
 
 const handlers = {
   async load({ files, name }) {
-    wasm = await init();
+    wasm = await init({ module_or_path: wasmUrl() });
     engine?.free();
     engine = null;
     engine = await Engine.create(files, name, undefined, 'cpu');

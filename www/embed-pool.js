@@ -6,7 +6,8 @@
 // whose word table stays 4-bit), so the pool is capped at MAX_ENGINES.
 //
 // Results come back in chunk order whoever computed them, so callers see exactly what one engine would give
-// (the helpers run the same wasm on the same bytes). A helper that fails is dropped and its chunk is redone here.
+// (the helpers run the same wasm build on the same bytes). A helper that fails is dropped and its chunk is redone here.
+import { workerUrl } from './wasm-build.js';
 
 /** The most engines (this worker's + helpers) a slot uses. */
 export const MAX_ENGINES = 4;
@@ -39,7 +40,7 @@ export class EmbedPool {
       h.worker?.terminate();
     };
     try {
-      h.worker = new Worker(new URL('./embed-helper.js', import.meta.url), { type: 'module' });
+      h.worker = new Worker(workerUrl('./embed-helper.js'), { type: 'module' });
     } catch (err) {
       fail(`a helper engine could not start (${err?.message ?? err})`);
       return h;

@@ -1,6 +1,7 @@
 // The page's only link to the worker (PROTOCOL.md): each request becomes a Promise, progress messages go to
 // the request's callback, and a worker that cannot start turns into a plain-words failure instead of
 // requests that hang forever.
+import { workerUrl } from './wasm-build.js';
 
 const START_FAILURE =
   'The search engine could not start in this browser (worker.js or the WebAssembly package did not load). ' +
@@ -31,7 +32,7 @@ class Engine extends EventTarget {
   #start() {
     if (this.#worker || this.#dead) return;
     try {
-      this.#worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
+      this.#worker = new Worker(workerUrl('./worker.js'), { type: 'module' });
     } catch (err) {
       this.#fail(`${START_FAILURE} (${err?.message ?? err})`, true);
       return;

@@ -16,11 +16,11 @@ const PREFIX = 'lingbridge-shell-';
 const SHELL = [
   'index.html',
   'style.css',
-  'app.js', 'engine.js', 'corpus-parse.js', 'langid.js', 'worker.js', 'embed-pool.js', 'embed-helper.js',
+  'app.js', 'engine.js', 'corpus-parse.js', 'langid.js', 'worker.js', 'embed-pool.js', 'embed-helper.js', 'wasm-build.js',
   'ui/beir.js', 'ui/bias.js', 'ui/charts.js', 'ui/corpus.js', 'ui/dom.js', 'ui/errors.js', 'ui/evaluate.js', 'ui/format.js',
   'ui/header.js', 'ui/inspect.js', 'ui/models.js', 'ui/offline.js', 'ui/progress.js', 'ui/report.js', 'ui/search.js',
   'ui/state.js', 'ui/tabs.js', 'ui/trec.js',
-  'pkg/lingbridge.js', 'pkg/lingbridge_bg.wasm',
+  'pkg/lingbridge.js', 'pkg/lingbridge_bg.wasm', 'pkg/lingbridge_relaxed_bg.wasm',
   'demo/corpus.jsonl',
   ...['ar', 'de', 'en', 'es', 'hi', 'ru', 'vi', 'zh'].map((lang) => `demo/eval/${lang}.json`),
   'models/index.json',
@@ -42,7 +42,7 @@ function keyOf(request) {
   const shell = path === 'index.html'
     || path === 'models/index.json'
     || (/^[\w./-]+\.(?:js|css)$/.test(path) && !path.startsWith('models/'))
-    || path === 'pkg/lingbridge_bg.wasm'
+    || path === 'pkg/lingbridge_bg.wasm' || path === 'pkg/lingbridge_relaxed_bg.wasm'
     || path === 'demo/corpus.jsonl'
     || /^demo\/eval\/[\w-]+\.json$/.test(path);
   return shell ? new URL(path, scope).href : null;

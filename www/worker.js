@@ -4,6 +4,7 @@
 // Rust code as `lingbridge eval`); this file only moves bytes and texts and reports progress.
 import init, { Engine, SearchIndex, LareqaEvaluation, BeirEvaluation } from './pkg/lingbridge.js';
 import { EmbedPool, engineCount } from './embed-pool.js';
+import { wasmUrl } from './wasm-build.js';
 
 // Files of a model in Hugging Face layout; the first three are required.
 const REQUIRED = ['config.json', 'model.safetensors', 'tokenizer.json'];
@@ -228,7 +229,7 @@ async function backendOf(slot) {
 const handlers = {
   async load({ slot: slotName = 'A', source, backend = 'auto', engines = null }, id) {
     const t0 = performance.now();
-    wasmReady ??= init();
+    wasmReady ??= init({ module_or_path: wasmUrl() });
     await wasmReady;
     const slot = slotOf(slotName);
     let files, bytes, cached, name;
@@ -333,7 +334,7 @@ const handlers = {
   },
 
   async evalLoad({ files, url, langs, name, beir }) {
-    wasmReady ??= init();
+    wasmReady ??= init({ module_or_path: wasmUrl() });
     await wasmReady;
     if (beir) {
       for (const part of ['corpus', 'queries', 'qrels']) {

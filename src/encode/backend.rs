@@ -96,7 +96,7 @@ impl fmt::Display for CpuWeights {
 pub struct BackendInfo {
     /// "cpu" or "gpu".
     pub name: &'static str,
-    /// The adapter ("NVIDIA H200 on Vulkan (discrete GPU)") or "CPU (candle)".
+    /// The adapter ("NVIDIA H200 on Vulkan (discrete GPU)") or the CPU build ("CPU (wasm, relaxed SIMD)").
     pub device: String,
     /// Why a GPU was asked for and the CPU runs instead.
     pub fallback: Option<String>,
@@ -117,7 +117,14 @@ impl fmt::Display for BackendInfo {
     }
 }
 
-pub(crate) const CPU_DEVICE: &str = "CPU (candle)";
+/// The CPU backend as the badge names it: in wasm, which build runs (www/wasm-build.js picks one).
+pub(crate) const CPU_DEVICE: &str = if cfg!(all(target_arch = "wasm32", target_feature = "relaxed-simd")) {
+    "CPU (wasm, relaxed SIMD)"
+} else if cfg!(target_arch = "wasm32") {
+    "CPU (wasm, SIMD128)"
+} else {
+    "CPU (candle)"
+};
 
 /// The CPU encoder's sentence embeddings: hidden states, then the sentence head (pooling, Dense layers, L2
 /// normalisation).

@@ -1,11 +1,24 @@
 //! Text → token ids, with the model's prefixes, truncation and per-batch padding.
 //!
-//! Wraps the `tokenizers` crate (the same code as Python's `tokenizers`, so ids match Hugging Face exactly).
+//! Wraps the `tokenizers` crate (the same code as Python's `tokenizers`, so ids match Hugging Face exactly); a
+//! Unigram vocabulary is held by our own model stage ([`unigram`]), which segments as the library does in a
+//! fraction of its memory.
 //! We pad ourselves rather than through the tokenizer so the pad id always equals the model's `pad_token_id`,
 //! which XLM-R's position numbering depends on.
 
+mod unigram;
+
 use serde::Deserialize;
-use tokenizers::{Tokenizer, TruncationDirection, TruncationParams, TruncationStrategy};
+use tokenizers::decoders::DecoderWrapper;
+use tokenizers::normalizers::NormalizerWrapper;
+use tokenizers::pre_tokenizers::PreTokenizerWrapper;
+use tokenizers::processors::PostProcessorWrapper;
+use tokenizers::{TokenizerImpl, TruncationDirection, TruncationParams, TruncationStrategy};
+
+pub use self::unigram::{CompactUnigram, TextModel};
+
+/// The tokenizers library's pipeline around our model stage.
+pub type Tokenizer = TokenizerImpl<TextModel, NormalizerWrapper, PreTokenizerWrapper, PostProcessorWrapper, DecoderWrapper>;
 
 use crate::error::{Error, Result};
 use crate::model::config::EncoderConfig;
@@ -103,10 +116,10 @@ fn read_tokenizer(bytes: &[u8], file: &str) -> Result<Tokenizer> {
     }
     serde_json::from_slice::<DecoderChecked>(bytes).map_err(|e| Error::json(file, e))?;
     #[cfg(not(target_arch = "wasm32"))]
-    let read = std::panic::catch_unwind(|| Tokenizer::from_bytes(bytes))
+    let read = std::panic::catch_unwind(|| serde_json::from_slice::<Tokenizer>(bytes))
         .map_err(|_| Error::invalid(file, "the tokenizers library could not read this tokenizer.json (it panicked)"))?;
     #[cfg(target_arch = "wasm32")]
-    let read = Tokenizer::from_bytes(bytes);
+    let read = serde_json::from_slice::<Tokenizer>(bytes);
     read.map_err(|e| Error::json(file, e))
 }
 

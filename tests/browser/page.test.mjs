@@ -61,13 +61,8 @@ const QUERIES = [
   ['ar', 'متى تفتح المكتبة؟'],
 ];
 
-test('search in three languages ranks the built-in corpus as the native encoder does', async () => {
-  const context = await browser.newContext();
-  const page = await openPage(context, `?backend=cpu&${M}`);
-  const passages = readFileSync('www/demo/corpus.jsonl', 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-  const model = join('www', testModel.url);
-  const vectors = nativeEmbed(model, passages.map((p) => p.text), 'passage');
-  const queryVecs = nativeEmbed(model, QUERIES.map(([, q]) => q), 'query');
+// Types each of QUERIES into Search; the page's ranks and scores must be the native encoder's (≤ 1e-5).
+async function assertRanksAsNative(page, queryVecs, passages, vectors, build) {
   for (const [i, [lang, q]] of QUERIES.entries()) {
     await page.fill('#query', q);
     await page.press('#query', 'Enter');
@@ -77,15 +72,35 @@ test('search in three languages ranks the built-in corpus as the native encoder 
     const want = rankNative(queryVecs[i], passages, vectors, hits.length);
     assert.equal(hits.length, 10);
     for (const [r, hit] of hits.entries()) {
-      assert.ok(Math.abs(hit.score - want[r].score) <= 1e-5, `${q}: rank ${r + 1}: page ${hit.id} ${hit.score}, native ${want[r].id} ${want[r].score}`);
+      assert.ok(Math.abs(hit.score - want[r].score) <= 1e-5, `${build}: ${q}: rank ${r + 1}: page ${hit.id} ${hit.score}, native ${want[r].id} ${want[r].score}`);
       // Ids may differ only where the native scores tie to within float noise.
       if (hit.id !== want[r].id) {
         const other = want.find((w) => w.id === hit.id);
-        assert.ok(other && Math.abs(other.score - want[r].score) <= 1e-5, `${q}: rank ${r + 1}: page ${hit.id}, native ${want[r].id}`);
+        assert.ok(other && Math.abs(other.score - want[r].score) <= 1e-5, `${build}: ${q}: rank ${r + 1}: page ${hit.id}, native ${want[r].id}`);
       }
     }
-    await page.screenshot({ path: `${SHOTS}/page-search-${lang}.png`, fullPage: true });
+    await page.screenshot({ path: `${SHOTS}/page-search-${lang}${build.includes('SIMD128') ? '-simd128' : ''}.png`, fullPage: true });
   }
+}
+
+// Both wasm builds (scripts/build-wasm.sh): Chromium runs the relaxed-SIMD one unless `?wasm=simd128` asks for
+// the plain one; each must encode the queries as the native encoder does.
+const BUILDS = [['', 'CPU (wasm, relaxed SIMD)'], ['&wasm=simd128', 'CPU (wasm, SIMD128)']];
+
+test('search in three languages ranks the built-in corpus as the native encoder does, in both wasm builds', async () => {
+  const context = await browser.newContext();
+  const passages = readFileSync('www/demo/corpus.jsonl', 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  const model = join('www', testModel.url);
+  const vectors = nativeEmbed(model, passages.map((p) => p.text), 'passage');
+  const queryVecs = nativeEmbed(model, QUERIES.map(([, q]) => q), 'query');
+  const simd128 = await openPage(context, `?backend=cpu&${M}${BUILDS[1][0]}`);
+  const badge = async (p) => p.textContent('#backend');
+  assert.ok((await badge(simd128)).startsWith(`${BUILDS[1][1]} · `), await badge(simd128));
+  await assertRanksAsNative(simd128, queryVecs, passages, vectors, 'SIMD128 build');
+  await simd128.close();
+  const page = await openPage(context, `?backend=cpu&${M}`);
+  assert.ok((await badge(page)).startsWith(`${BUILDS[0][1]} · `), await badge(page));
+  await assertRanksAsNative(page, queryVecs, passages, vectors, 'relaxed-SIMD build');
   // The language filter: only Greek and Thai passages.
   const all = await page.$$eval('#lang-chips button[data-lang]', (els) => els.map((e) => e.dataset.lang));
   for (const code of all.filter((l) => !['el', 'th'].includes(l))) await page.click(`#lang-chips button[data-lang="${code}"]`);
@@ -240,9 +255,9 @@ test('the built-in evaluation on the CPU equals lingbridge eval, and the bias vi
   const engines = Math.min(Math.max(cores, 1), 4);
   assert.equal(await page.getAttribute('#backend', 'data-engines'), String(engines));
   assert.equal(await page.getAttribute('#backend', 'data-engines-ready'), String(engines));
-  assert.equal(await page.textContent('#backend'), `CPU (wasm) · ${engines} core${engines > 1 ? 's' : ''}`);
+  assert.equal(await page.textContent('#backend'), `CPU (wasm, relaxed SIMD) · ${engines} core${engines > 1 ? 's' : ''}`);
   const single = await openPage(context, `?backend=cpu&engines=1&${M}`);
-  assert.equal(await single.textContent('#backend'), 'CPU (wasm) · 1 core');
+  assert.equal(await single.textContent('#backend'), 'CPU (wasm, relaxed SIMD) · 1 core');
   const one = await evaluateOnPage(single);
   assert.deepEqual(report.systems[0].scores, one.report.systems[0].scores, 'one engine and a pool give the same report');
   console.log(`# the same on one engine: ${one.secs.toFixed(1)} s (${engines} engines: ${secs.toFixed(1)} s)`);

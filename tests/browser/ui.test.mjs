@@ -603,7 +603,7 @@ function shellFiles() {
     }
   };
   walk('');
-  for (const f of ['pkg/lingbridge.js', 'pkg/lingbridge_bg.wasm', 'demo/corpus.jsonl']) if (existsSync(join(ROOT, f))) out.push(f);
+  for (const f of ['pkg/lingbridge.js', 'pkg/lingbridge_bg.wasm', 'pkg/lingbridge_relaxed_bg.wasm', 'demo/corpus.jsonl']) if (existsSync(join(ROOT, f))) out.push(f);
   for (const f of readdirSync(join(ROOT, 'demo/eval'))) if (f.endsWith('.json')) out.push(`demo/eval/${f}`);
   return out.sort();
 }

@@ -16,10 +16,14 @@ export function showBackend(b) {
   const badge = $('backend');
   const note = $('backend-note');
   const cores = b.engines > 1 ? ` · ${b.engines} cores` : ' · 1 core';
-  badge.textContent = b.name === 'gpu' ? `WebGPU · ${b.device || 'GPU'}` : `CPU (wasm)${cores}`;
+  // The CPU's device names the wasm build: "CPU (wasm, relaxed SIMD)" or "CPU (wasm, SIMD128)".
+  const cpu = b.device?.startsWith('CPU') ? b.device : 'CPU (wasm)';
+  badge.textContent = b.name === 'gpu' ? `WebGPU · ${b.device || 'GPU'}` : `${cpu}${cores}`;
   badge.dataset.engines = String(b.engines ?? 1);
   badge.dataset.enginesReady = String(b.enginesReady ?? 1);
   if (b.memoryBytes) badge.dataset.memoryBytes = String(b.memoryBytes);
+  const build = /relaxed SIMD/.test(cpu) ? ' Matrix products fuse each multiply-add (relaxed SIMD).'
+    : /SIMD128/.test(cpu) ? ' Matrix products use plain SIMD128 (this browser has no relaxed SIMD, or ?wasm=simd128 asked for it).' : '';
   const memory = b.memoryBytes ? ` WebAssembly memory: ${Math.round(b.memoryBytes / 1e6)} MB.` : '';
   // Why fewer engines run than cores (a helper that failed to start or stopped): said in the tooltip.
   const fewer = b.enginesNote ? ` Long jobs run on ${b.engines} core${b.engines > 1 ? 's' : ''}: ${b.enginesNote}.` : '';
@@ -28,14 +32,14 @@ export function showBackend(b) {
     : ' Indexing and evaluations use one core.';
   badge.dataset.backend = b.name;
   if (b.fallback) {
-    badge.title = `Running on the CPU: ${b.fallback.replace(/\.$/, '')}.${onCores}${fewer}${memory}`;
+    badge.title = `Running on the CPU: ${b.fallback.replace(/\.$/, '')}.${onCores}${fewer}${build}${memory}`;
     badge.dataset.tip = badge.title;
     // The note keeps to the gist; long technical asides (adapter probing details) stay in the tooltip.
     const gist = b.fallback.replace(/\s*\([^()]{40,}\)/g, '').trim().replace(/\.?$/, '.');
     note.textContent = `Running on the CPU: ${gist} Search still works, only more slowly.`;
     note.hidden = false;
   } else {
-    badge.title = b.name === 'cpu' ? `Running on the CPU (WebAssembly), as asked.${onCores}${fewer}${memory}` : `Running on the GPU through WebGPU: ${b.device}`;
+    badge.title = b.name === 'cpu' ? `Running on the CPU (WebAssembly), as asked.${onCores}${fewer}${build}${memory}` : `Running on the GPU through WebGPU: ${b.device}`;
     badge.dataset.tip = badge.title;
     note.hidden = true;
   }

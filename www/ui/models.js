@@ -182,7 +182,7 @@ function showSlotStatus(slot) {
   if (m.status === 'error') return fill(el, `${m.entry.name} is not loaded (see the message below).`);
   const r = m.result;
   const i = r.info ?? {};
-  const where = r.backend?.name === 'gpu' ? `WebGPU (${r.backend.device})` : 'CPU (wasm)';
+  const where = r.backend?.name === 'gpu' ? `WebGPU (${r.backend.device})` : r.backend?.device?.startsWith('CPU') ? r.backend.device : 'CPU (wasm)';
   fill(el,
     h('strong', {}, `Loaded: ${m.entry.name}`), ` on ${where} in ${ms(r.loadMs)}`,
     r.bytes ? ` · ${bytes(r.bytes)} ${r.cached ? 'from the browser cache' : m.entry.url ? 'downloaded' : 'read from your disk'}` : '',

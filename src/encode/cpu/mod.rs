@@ -1,16 +1,19 @@
-//! The CPU backend: the XLM-R / BERT forward pass in candle ops (gemm natively, simd128 in wasm). This is the
+//! The CPU backend: the XLM-R / BERT forward pass in candle ops (gemm natively; in wasm our [`dense`] kernel). This is the
 //! reference every other path (the WebGPU kernels, quantized files) is tested against, and it is itself tested
 //! against Hugging Face transformers (tests/encoder_parity.rs).
 //!
 //! Our own forward rather than candle-transformers' XLM-R model, for what that model cannot do:
 //! - the word table (56 % of the page's model, 82 % of the untrimmed one) stays in the file's q8_0 / q4_0 blocks
 //!   and only a batch's rows are decoded — exactly, so the result is the same as a dequantized table and the
-//!   page's engine holds ~110 MB less;
+//!   page's engine holds ~110 MB less; the blocks are read where they lie in the file (no copy of the table);
 //! - [`CpuWeights::Quantized`] keeps the matrices in blocks too (candle's quantized matmul: ggml's, which also
 //!   rounds activations to q8), for when memory matters more than speed — measured by `lingbridge bench encode`;
 //! - positions are numbered by [`Family`](crate::model::Family) as the GPU pass numbers them, with no shifted
 //!   copy of BERT's position table; Q, K and V are one matmul; GELU's erf is vectorizable ([`gelu`]).
 
+// Natively candle's gemm is faster (AVX2 / FMA, every core); the page's wasm uses this kernel.
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+pub mod dense;
 mod gelu;
 pub mod packing;
 
@@ -21,20 +24,30 @@ use self::packing::Packing;
 use super::backend::CpuWeights;
 use crate::error::{Error, Result, candle_message};
 use crate::model::config::HiddenAct;
-use crate::model::quant::{PackedQuant, qtensor_from_blocks};
+use crate::model::quant::qtensor_from_blocks;
 use crate::model::weights::WORD_TABLE;
-use crate::model::{EncoderConfig, LinearWeight, TokenBatch, Weights};
+use crate::model::{EncoderConfig, TokenBatch, Weights};
 
 /// The word table: f32, or the file's blocks with a batch's rows decoded on use.
 enum WordTable {
     Dense(Tensor),
-    Packed(PackedQuant),
+    /// q8_0 / q4_0 blocks read where they lie in the model file, which the encoder keeps. A copy of the table
+    /// (17 MB for the page's model) would be made while the file is still in memory: in wasm, whose memory never
+    /// shrinks, the engine would keep that high-water mark for good.
+    InFile(Weights),
 }
 
 /// `x · Wᵀ + b`, the weight f32 or in blocks.
 struct Linear {
-    weight: QMatMul,
+    weight: LinearWeight,
     bias: Tensor,
+}
+
+enum LinearWeight {
+    /// Blocks (candle's quantized matmul), or natively f32 (candle's gemm).
+    Candle(QMatMul),
+    /// f32 in the page's wasm: packed for [`dense`]'s kernel.
+    Packed(dense::PackedDense),
 }
 
 struct Norm {
@@ -109,15 +122,21 @@ impl Loader<'_> {
                 let blocks: Vec<u8> = stored.iter().flatten().flat_map(|(_, raw)| raw.iter().copied()).collect();
                 self.bytes += blocks.len();
                 let name = names.first().map(String::as_str).unwrap_or_default();
-                QMatMul::from_qtensor(qtensor_from_blocks(s, &blocks, &[rows, inp], name)?).map_err(|e| self.err(e))?
+                LinearWeight::Candle(QMatMul::from_qtensor(qtensor_from_blocks(s, &blocks, &[rows, inp], name)?).map_err(|e| self.err(e))?)
             }
             None => {
                 let mut dense = Vec::with_capacity(rows * inp);
                 for n in names {
                     dense.extend(self.weights.f32(&format!("{n}.weight"), &[out, inp])?);
                 }
-                self.bytes += dense.len() * 4;
-                QMatMul::Tensor(Tensor::from_vec(dense, (rows, inp), self.device).map_err(|e| self.err(e))?)
+                if cfg!(target_arch = "wasm32") {
+                    let packed = dense::PackedDense::new(&dense, &bias.to_vec1::<f32>().map_err(|e| self.err(e))?, rows, inp);
+                    self.bytes += packed.bytes();
+                    LinearWeight::Packed(packed)
+                } else {
+                    self.bytes += dense.len() * 4;
+                    LinearWeight::Candle(QMatMul::Tensor(Tensor::from_vec(dense, (rows, inp), self.device).map_err(|e| self.err(e))?))
+                }
             }
         };
         Ok(Linear { weight, bias })
@@ -129,14 +148,15 @@ impl CpuEncoder {
         let device = Device::Cpu;
         let (h, c) = (config.hidden_size, config);
         let mut l = Loader { weights: &weights, device: &device, mode, bytes: 0 };
-        let words = match weights.linear(WORD_TABLE, c.vocab_size, h)? {
-            LinearWeight::Quant(p) => {
-                l.bytes += p.words.len() * 4 + p.scales.len() * 4;
-                WordTable::Packed(p)
+        let dense_words = match weights.blocks(WORD_TABLE, &[c.vocab_size, h])? {
+            Some((_, blocks)) => {
+                l.bytes += blocks.len();
+                None
             }
-            LinearWeight::F32(v) => {
+            None => {
+                let v = weights.f32(WORD_TABLE, &[c.vocab_size, h])?;
                 l.bytes += v.len() * 4;
-                WordTable::Dense(Tensor::from_vec(v, (c.vocab_size, h), &device).map_err(|e| l.err(e))?)
+                Some(Tensor::from_vec(v, (c.vocab_size, h), &device).map_err(|e| l.err(e))?)
             }
         };
         let positions = l.tensor("embeddings.position_embeddings.weight", &[c.max_position_embeddings, h])?;
@@ -157,6 +177,10 @@ impl CpuEncoder {
             });
         }
         let weight_bytes = l.bytes;
+        let words = match dense_words {
+            Some(table) => WordTable::Dense(table),
+            None => WordTable::InFile(weights),
+        };
         Ok(Self { config: config.clone(), words, positions, token_type, embeddings_norm, layers, device, weight_bytes })
     }
 
@@ -198,8 +222,8 @@ impl CpuEncoder {
         let ids: Vec<u32> = real.iter().map(|&i| batch.ids[i as usize]).collect();
         let words = match &self.words {
             WordTable::Dense(table) => table.index_select(&Tensor::from_slice(&ids, t, dev)?, 0)?,
-            WordTable::Packed(p) => {
-                let rows = p.dequantize_rows(&ids).map_err(|e| candle_core::Error::Msg(e.to_string()))?;
+            WordTable::InFile(w) => {
+                let rows = w.embedding_rows(WORD_TABLE, &ids, h).map_err(|e| candle_core::Error::Msg(e.to_string()))?;
                 Tensor::from_vec(rows, (t, h), dev)?
             }
         };
@@ -219,8 +243,22 @@ impl CpuEncoder {
 }
 
 impl Linear {
+    /// `x` is `[T, inp]`.
     fn forward(&self, x: &Tensor) -> candle_core::Result<Tensor> {
-        self.weight.forward(x)?.broadcast_add(&self.bias)
+        match &self.weight {
+            LinearWeight::Candle(w) => w.forward(x)?.broadcast_add(&self.bias),
+            LinearWeight::Packed(d) => {
+                let x = x.contiguous()?;
+                let rows = x.dim(0)?;
+                let (storage, layout) = x.storage_and_layout();
+                let candle_core::Storage::Cpu(cpu) = &*storage else {
+                    candle_core::bail!("the packed matmul runs on the CPU only")
+                };
+                let start = layout.start_offset();
+                let y = d.forward(&cpu.as_slice::<f32>()?[start..start + rows * d.inp()], rows);
+                Tensor::from_vec(y, (rows, d.out()), x.device())
+            }
+        }
     }
 }
 
