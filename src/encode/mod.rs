@@ -172,8 +172,8 @@ impl Encoder {
         order.sort_by_key(|&i| std::cmp::Reverse(rows[i].len()));
         let dim = self.dim();
         let mut data = vec![0f32; rows.len() * dim];
-        // On the CPU a batch also stops at CPU_BATCH_TOKENS real tokens: its activations are what the engine's
-        // memory grows by (wasm memory never shrinks), and past a few hundred rows the matrix kernels gain nothing.
+        // On the CPU in wasm a batch also stops at CPU_BATCH_TOKENS real tokens: its activations are what the
+        // engine's memory grows by (wasm memory never shrinks), and past a few hundred rows the kernel gains nothing.
         // Batches are cut as they run, so after a GPU failure the rest (the failed batch included) is cut as the
         // CPU cuts it: the same numbers as a CPU encoder from the start.
         let mut start = 0;
@@ -317,7 +317,9 @@ fn with_head(mut gpu: GpuForward, head: &SentenceHead) -> Result<GpuForward> {
 /// in calls of 32; the engine keeps the model file, 134 MB after load): wasm memory after encoding and
 /// passages/s — up to 32 texts a batch 179 MB (before the file was kept); 1,024 tokens 165 MB, 16.7–17.0;
 /// **256 tokens 136 MB, 18.0–18.4** (the activations stay in cache); 128 tokens 134 MB, 17.0–17.1.
-pub const CPU_BATCH_TOKENS: usize = 256;
+/// Natively there is no cap: candle's gemm runs both cores on large products, and 256 tokens took `bench encode`
+/// (512 MLQA-R sentences, 2 threads) from 57.5 to 42.0 texts/s.
+pub const CPU_BATCH_TOKENS: usize = if cfg!(target_arch = "wasm32") { 256 } else { usize::MAX };
 
 /// How many of `order`'s first texts make the next batch: at most `max_texts` texts and, unless one text alone
 /// exceeds it, `max_tokens` tokens (0 only when `order` is empty).

@@ -260,7 +260,8 @@ pub const KERNEL: &str = if cfg!(all(target_arch = "wasm32", target_feature = "r
     "portable"
 };
 
-#[cfg(test)]
+// Native only: the generator (crate::fuzzing) is not in the wasm build.
+#[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
     use super::*;
 

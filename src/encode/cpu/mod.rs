@@ -9,8 +9,10 @@
 //! - [`CpuWeights::Quantized`] keeps the matrices in blocks too (candle's quantized matmul: ggml's, which also
 //!   rounds activations to q8), for when memory matters more than speed — measured by `lingbridge bench encode`;
 //! - positions are numbered by [`Family`](crate::model::Family) as the GPU pass numbers them, with no shifted
-//!   copy of BERT's position table; Q, K and V are one matmul; GELU's erf is vectorizable ([`gelu`]).
+//!   copy of BERT's position table; Q, K and V are one matmul, read in place by [`attention`]'s loops (candle's
+//!   op chain for tiny per-head products is mostly overhead); GELU's erf is vectorizable ([`gelu`]).
 
+mod attention;
 // Natively candle's gemm is faster (AVX2 / FMA, every core); the page's wasm uses this kernel.
 #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 pub mod dense;
@@ -37,16 +39,10 @@ enum WordTable {
     InFile(Weights),
 }
 
-/// `x · Wᵀ + b`, the weight f32 or in blocks.
-struct Linear {
-    weight: LinearWeight,
-    bias: Tensor,
-}
-
-enum LinearWeight {
-    /// Blocks (candle's quantized matmul), or natively f32 (candle's gemm).
-    Candle(QMatMul),
-    /// f32 in the page's wasm: packed for [`dense`]'s kernel.
+/// `x · Wᵀ + b`: candle's matmul (the weight in blocks, or natively f32) and the bias, or in the page's wasm the
+/// weight packed for [`dense`]'s kernel, which adds the bias itself (so it is held once).
+enum Linear {
+    Candle { weight: QMatMul, bias: Tensor },
     Packed(dense::PackedDense),
 }
 
@@ -106,8 +102,6 @@ impl Loader<'_> {
         for n in names {
             bias.extend(self.weights.f32(&format!("{n}.bias"), &[out])?);
         }
-        self.bytes += bias.len() * 4;
-        let bias = Tensor::from_vec(bias, rows, self.device).map_err(|e| self.err(e))?;
         let mut stored = Vec::with_capacity(names.len());
         for n in names {
             stored.push(match self.mode {
@@ -122,7 +116,7 @@ impl Loader<'_> {
                 let blocks: Vec<u8> = stored.iter().flatten().flat_map(|(_, raw)| raw.iter().copied()).collect();
                 self.bytes += blocks.len();
                 let name = names.first().map(String::as_str).unwrap_or_default();
-                LinearWeight::Candle(QMatMul::from_qtensor(qtensor_from_blocks(s, &blocks, &[rows, inp], name)?).map_err(|e| self.err(e))?)
+                QMatMul::from_qtensor(qtensor_from_blocks(s, &blocks, &[rows, inp], name)?).map_err(|e| self.err(e))?
             }
             None => {
                 let mut dense = Vec::with_capacity(rows * inp);
@@ -130,16 +124,17 @@ impl Loader<'_> {
                     dense.extend(self.weights.f32(&format!("{n}.weight"), &[out, inp])?);
                 }
                 if cfg!(target_arch = "wasm32") {
-                    let packed = dense::PackedDense::new(&dense, &bias.to_vec1::<f32>().map_err(|e| self.err(e))?, rows, inp);
+                    let packed = dense::PackedDense::new(&dense, &bias, rows, inp);
                     self.bytes += packed.bytes();
-                    LinearWeight::Packed(packed)
-                } else {
-                    self.bytes += dense.len() * 4;
-                    LinearWeight::Candle(QMatMul::Tensor(Tensor::from_vec(dense, (rows, inp), self.device).map_err(|e| self.err(e))?))
+                    return Ok(Linear::Packed(packed));
                 }
+                self.bytes += dense.len() * 4;
+                QMatMul::Tensor(Tensor::from_vec(dense, (rows, inp), self.device).map_err(|e| self.err(e))?)
             }
         };
-        Ok(Linear { weight, bias })
+        self.bytes += bias.len() * 4;
+        let bias = Tensor::from_vec(bias, rows, self.device).map_err(|e| self.err(e))?;
+        Ok(Linear::Candle { weight, bias })
     }
 }
 
@@ -208,7 +203,7 @@ impl CpuEncoder {
     }
 
     /// The forward pass on the batch's real tokens only ([`packing`]): matrices, LayerNorm and GELU on the `T`
-    /// unpadded rows, attention in small groups of texts. The result is scattered back to `b × s × h` with
+    /// unpadded rows, attention text by text on the same rows ([`attention`]). The result is scattered back to `b × s × h` with
     /// zero rows where the mask is 0 (pooling never reads them).
     fn forward(&self, batch: &TokenBatch, positions: &[u32]) -> candle_core::Result<Vec<f32>> {
         let (b, s, h) = (batch.batch, batch.seq, self.config.hidden_size);
@@ -245,21 +240,29 @@ impl CpuEncoder {
 impl Linear {
     /// `x` is `[T, inp]`.
     fn forward(&self, x: &Tensor) -> candle_core::Result<Tensor> {
-        match &self.weight {
-            LinearWeight::Candle(w) => w.forward(x)?.broadcast_add(&self.bias),
-            LinearWeight::Packed(d) => {
-                let x = x.contiguous()?;
-                let rows = x.dim(0)?;
-                let (storage, layout) = x.storage_and_layout();
-                let candle_core::Storage::Cpu(cpu) = &*storage else {
-                    candle_core::bail!("the packed matmul runs on the CPU only")
-                };
-                let start = layout.start_offset();
-                let y = d.forward(&cpu.as_slice::<f32>()?[start..start + rows * d.inp()], rows);
+        match self {
+            Linear::Candle { weight, bias } => weight.forward(x)?.broadcast_add(bias),
+            Linear::Packed(d) => {
+                let (rows, inp) = x.dims2()?;
+                if inp != d.inp() {
+                    candle_core::bail!("a linear layer of {} inputs was given rows of {inp}", d.inp())
+                }
+                let y = with_slice(x, |x| d.forward(x, rows))?;
                 Tensor::from_vec(y, (rows, d.out()), x.device())
             }
         }
     }
+}
+
+/// Runs `f` on a CPU tensor's values in row-major order, without copying them when the tensor is contiguous.
+fn with_slice<R>(x: &Tensor, f: impl FnOnce(&[f32]) -> R) -> candle_core::Result<R> {
+    let x = x.contiguous()?;
+    let (storage, layout) = x.storage_and_layout();
+    let candle_core::Storage::Cpu(cpu) = &*storage else {
+        candle_core::bail!("the CPU encoder's own kernels run on the CPU only")
+    };
+    let start = layout.start_offset();
+    Ok(f(&cpu.as_slice::<f32>()?[start..start + x.elem_count()]))
 }
 
 impl Norm {
@@ -273,8 +276,8 @@ impl Layer {
     fn forward(&self, x: &Tensor, packing: &Packing, c: &EncoderConfig) -> candle_core::Result<Tensor> {
         let h = c.hidden_size;
         let qkv = self.qkv.forward(x)?;
-        let (q, k, v) = (qkv.narrow(1, 0, h)?.contiguous()?, qkv.narrow(1, h, h)?.contiguous()?, qkv.narrow(1, 2 * h, h)?.contiguous()?);
-        let context = packing.attention(&q, &k, &v, c.num_attention_heads)?;
+        let context = with_slice(&qkv, |qkv| attention::attention(qkv, &packing.lengths, h, c.num_attention_heads))?;
+        let context = Tensor::from_vec(context, (packing.rows(), h), x.device())?;
         let x = self.attention_norm.forward(&(self.attention_out.forward(&context)? + x)?, c.layer_norm_eps)?;
         let inner = self.intermediate.forward(&x)?;
         let inner = match c.hidden_act {

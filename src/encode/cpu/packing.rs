@@ -27,6 +27,8 @@ struct AttentionGroup {
 pub struct Packing {
     /// The padded slots (row-major `b × s`) of the real tokens, in packed order.
     pub real: Vec<u32>,
+    /// Each text's real tokens, in packed order (the rows of text `i` follow those of text `i − 1`).
+    pub lengths: Vec<usize>,
     groups: Vec<AttentionGroup>,
     /// Every padded slot's packed row (padding takes row 0), for [`Packing::unpack`].
     slot_row: Tensor,
@@ -75,7 +77,7 @@ impl Packing {
                 s,
             });
         }
-        Ok(Self { real, groups, slot_row: Tensor::from_vec(slot_row, b * s, dev)?, b, s, softmax })
+        Ok(Self { real, lengths, groups, slot_row: Tensor::from_vec(slot_row, b * s, dev)?, b, s, softmax })
     }
 
     /// Packed rows `T`.
