@@ -124,7 +124,7 @@ mod tests {
             let lengths: &Vec<usize> = lengths;
             let (b, s) = (lengths.len(), *lengths.iter().max().unwrap());
             let mask: Vec<u32> = lengths.iter().flat_map(|&l| (0..s).map(move |j| u32::from(j < l))).collect();
-            let packing = Packing::new(&mask, b, s, &dev).unwrap();
+            let packing = Packing::with_softmax(&mask, b, s, &dev, candle_nn::ops::softmax_last_dim).unwrap();
             let t = packing.rows();
             let qkv: Vec<f32> = (0..t * 3 * h).map(|_| (rng.next() >> 40) as f32 / (1u64 << 22) as f32 - 2.0).collect();
             let got = attention(&qkv, lengths, h, heads);

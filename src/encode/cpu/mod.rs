@@ -208,7 +208,7 @@ impl CpuEncoder {
     fn forward(&self, batch: &TokenBatch, positions: &[u32]) -> candle_core::Result<Vec<f32>> {
         let (b, s, h) = (batch.batch, batch.seq, self.config.hidden_size);
         let dev = &self.device;
-        let packing = Packing::new(&batch.mask, b, s, dev)?;
+        let packing = Packing::new(&batch.mask, b, s);
         let (real, t) = (&packing.real, packing.rows());
         let mut out = vec![0f32; b * s * h];
         if t == 0 {

@@ -1,9 +1,10 @@
 //! Padding-free batches for the CPU forward passes (the encoder's, and the trainer's with autograd): a batch's
 //! real tokens as `T` packed rows, one text after another, so matrix products, LayerNorm and GELU never run on
-//! padding (a page chunk of 32 texts pads to its longest, often twice the mean), and attention in groups of
-//! [`ATTENTION_GROUP`] texts, each group padded only to its own longest — which also bounds the score tensors'
-//! memory. With a differentiable softmax ([`Packing::with_softmax`]) every op has a backward pass (index_select,
-//! reshape, matmul, softmax, cat): the trainer's model uses it too.
+//! padding (a page chunk of 32 texts pads to its longest, often twice the mean). The encoder's attention reads the
+//! packed rows itself (`attention.rs`); the trainer's runs as candle ops in groups of [`ATTENTION_GROUP`] texts,
+//! each group padded only to its own longest — which also bounds the score tensors' memory — and with a
+//! differentiable softmax ([`Packing::with_softmax`]) every op has a backward pass (index_select, reshape, matmul,
+//! softmax, cat). Only `with_softmax` builds those groups: the encoder's batches do not pay for them.
 
 use candle_core::{Device, Tensor};
 
@@ -29,6 +30,12 @@ pub struct Packing {
     pub real: Vec<u32>,
     /// Each text's real tokens, in packed order (the rows of text `i` follow those of text `i − 1`).
     pub lengths: Vec<usize>,
+    /// What the candle ops of [`Packing::attention`] and [`Packing::unpack`] need; only [`Packing::with_softmax`]
+    /// builds it (the encoder's own attention reads the packed rows and `lengths` directly).
+    ops: Option<CandleOps>,
+}
+
+struct CandleOps {
     groups: Vec<AttentionGroup>,
     /// Every padded slot's packed row (padding takes row 0), for [`Packing::unpack`].
     slot_row: Tensor,
@@ -42,22 +49,25 @@ pub struct Packing {
 pub type Softmax = fn(&Tensor) -> candle_core::Result<Tensor>;
 
 impl Packing {
-    /// The packing of a batch by its attention mask (`b × s`, non-zero = real token), for inference.
-    pub fn new(mask: &[u32], b: usize, s: usize, dev: &Device) -> candle_core::Result<Self> {
-        Self::with_softmax(mask, b, s, dev, candle_nn::ops::softmax_last_dim)
+    /// The packing of a batch by its attention mask (`b × s`, non-zero = real token): the layout alone, what the
+    /// encoder's forward pass needs.
+    pub fn new(mask: &[u32], b: usize, s: usize) -> Self {
+        let real: Vec<u32> = (0..b * s).filter(|&i| mask[i] != 0).map(|i| i as u32).collect();
+        let lengths: Vec<usize> = mask.chunks_exact(s.max(1)).map(|row| row.iter().filter(|&&m| m != 0).count()).collect();
+        Self { real, lengths, ops: None }
     }
 
-    /// The same with another softmax (training: a differentiable one).
+    /// The same, ready for [`Packing::attention`] and [`Packing::unpack`] with this softmax (training: a
+    /// differentiable one).
     pub fn with_softmax(mask: &[u32], b: usize, s: usize, dev: &Device, softmax: Softmax) -> candle_core::Result<Self> {
-        let real: Vec<u32> = (0..b * s).filter(|&i| mask[i] != 0).map(|i| i as u32).collect();
+        let mut packing = Self::new(mask, b, s);
         let mut slot_row = vec![0u32; b * s];
-        for (row, &i) in real.iter().enumerate() {
+        for (row, &i) in packing.real.iter().enumerate() {
             slot_row[i as usize] = row as u32;
         }
-        let lengths: Vec<usize> = mask.chunks_exact(s.max(1)).map(|row| row.iter().filter(|&&m| m != 0).count()).collect();
         let mut groups = Vec::new();
         let mut first_row = 0u32;
-        for texts in lengths.chunks(ATTENTION_GROUP) {
+        for texts in packing.lengths.chunks(ATTENTION_GROUP) {
             let (n, s) = (texts.len(), texts.iter().copied().max().unwrap_or(0).max(1));
             let (mut gather, mut mask, mut keep) = (vec![0u32; n * s], vec![f32::MIN; n * s], Vec::new());
             for (i, &len) in texts.iter().enumerate() {
@@ -77,7 +87,12 @@ impl Packing {
                 s,
             });
         }
-        Ok(Self { real, lengths, groups, slot_row: Tensor::from_vec(slot_row, b * s, dev)?, b, s, softmax })
+        packing.ops = Some(CandleOps { groups, slot_row: Tensor::from_vec(slot_row, b * s, dev)?, b, s, softmax });
+        Ok(packing)
+    }
+
+    fn ops(&self) -> candle_core::Result<&CandleOps> {
+        self.ops.as_ref().ok_or_else(|| candle_core::Error::Msg("Packing::new has no attention groups: use Packing::with_softmax".into()))
     }
 
     /// Packed rows `T`.
@@ -88,15 +103,16 @@ impl Packing {
     /// Scaled dot-product attention over each text's own tokens: `q`, `k`, `v` are `[T, heads·d]` packed rows,
     /// and so is the result.
     pub fn attention(&self, q: &Tensor, k: &Tensor, v: &Tensor, heads: usize) -> candle_core::Result<Tensor> {
+        let ops = self.ops()?;
         let h = q.dim(1)?;
         let d = h / heads;
-        let mut parts = Vec::with_capacity(self.groups.len());
-        for g in &self.groups {
+        let mut parts = Vec::with_capacity(ops.groups.len());
+        for g in &ops.groups {
             // [T, h] → the group's padded [n·s, h] → [n, heads, s, d]
             let split = |t: &Tensor| t.index_select(&g.gather, 0)?.reshape((g.n, g.s, heads, d))?.transpose(1, 2)?.contiguous();
             let (q, k, v) = (split(q)?, split(k)?, split(v)?);
             let scores = (q.matmul(&k.transpose(2, 3)?.contiguous()?)? * (1.0 / (d as f64).sqrt()))?.broadcast_add(&g.mask)?;
-            let probs = (self.softmax)(&scores)?;
+            let probs = (ops.softmax)(&scores)?;
             parts.push(probs.matmul(&v)?.transpose(1, 2)?.contiguous()?.reshape((g.n * g.s, h))?.index_select(&g.keep, 0)?);
         }
         if parts.len() == 1 { Ok(parts.remove(0)) } else { Tensor::cat(&parts, 0) }
@@ -104,7 +120,8 @@ impl Packing {
 
     /// Packed `[T, h]` rows back to the padded `[b, s, h]` layout; padding slots hold row 0 (pooling masks them).
     pub fn unpack(&self, x: &Tensor) -> candle_core::Result<Tensor> {
+        let ops = self.ops()?;
         let h = x.dim(1)?;
-        x.index_select(&self.slot_row, 0)?.reshape((self.b, self.s, h))
+        x.index_select(&ops.slot_row, 0)?.reshape((ops.b, ops.s, h))
     }
 }
