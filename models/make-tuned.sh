@@ -14,6 +14,9 @@
 #   bash models/make-tuned.sh                  # all three (CPU: ~19–23 min of training each on 2 cores)
 #   MODELS="hybrid" bash models/make-tuned.sh  # one of them ("base": only the untuned model's evaluation)
 #   MODELS="hybrid-a0.25 hybrid-a0.75"         # the seeds' question (a): hybrid at another α, all else the same
+#   MODELS="hybrid-b16 hybrid-b64"             # question (a): hybrid α 0.5 at another batch size, same 120 updates
+#   MODELS="hybrid-symmetric hybrid-mined"     # question (c): + the passage→query term; + one hard negative per
+#                                              # pair, mined by the base model (same article and language, not the answer)
 #   SETS="mlqa-r" / DEVICE=cuda:0              # fewer sets / a CUDA build's GPU
 #   PAGE=""                                    # no page files
 set -euo pipefail
@@ -38,12 +41,32 @@ if [ ! -s artifacts/models/data/xquad-r.train.jsonl ] || [ ! -s artifacts/models
   DATA_ONLY=1 bash models/make-models.sh
 fi
 
+# The training records again, each with the one sentence of its own article and language that the base model
+# ranks highest for the question, the answer left out (the same split and flags as make-models.sh's data step).
+mined_records() {
+  local out=$WORK/data/xquad-r.train.mined.jsonl root
+  if [ ! -s "$out" ]; then
+    for root in "${LINGBRIDGE_DATA:-}" ./data ../shared/data; do [ -n "$root" ] && [ -d "$root/xquad-r" ] && break; done
+    mkdir -p "$WORK/data"
+    say "mining one hard negative per training record with models/base"
+    timed "$BIN" data convert lareqa --dataset "$root/xquad-r" --langs ar,de,el,en,es,hi,ru,th,tr,vi,zh --split train \
+      --exclude-articles-of "$root/mlqa-r" --dev-fraction 0.25 --seed 7 --mine-negatives models/base --negatives 1 \
+      --out "$out" >/dev/null
+  fi
+  echo "$out"
+}
+
 for variant in $MODELS; do
   run=$WORK/runs/$variant
   name=e5-small-$variant
   sampling=$variant
   train_extra=()
-  if [[ $variant == hybrid-a* ]]; then sampling=hybrid; train_extra+=(--alpha "${variant#hybrid-a}"); fi
+  case $variant in
+    hybrid-a*) sampling=hybrid; train_extra+=(--alpha "${variant#hybrid-a}") ;;
+    hybrid-b*) sampling=hybrid; train_extra+=(--batch-size "${variant#hybrid-b}") ;;
+    hybrid-symmetric) sampling=hybrid; train_extra+=(--symmetric) ;;
+    hybrid-mined) sampling=hybrid; records=$(mined_records); train_extra+=(--train "$records" --hard-negatives 1) ;;
+  esac
   model=$WORK/export/$name
   extra_eval=()
   if [ "$sampling" = base ]; then

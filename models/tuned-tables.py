@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Issue 14's tables from the reports models/make-tuned.sh writes (artifacts/tuned/eval/<model>/<set>/report.json):
-per set, one row per model (base, the three tuned ones, BM25 over the base pieces) with Mo / Cr / Mul mAP, Mul
+per set, one row per model (base, the three tuned ones, the seeds' variants, BM25 over the base pieces) with Mo / Cr / Mul mAP, Mul
 macro, Mul R@1 / R@10, rank distance and same-language share of the top 10, the paper's rows beside them
 (REFERENCE.md: XLM-R and LaBSE, Table 1 and Tables 7-8), then Mul mAP and rank distance per query language; then
 Mul mAP under seeded query perturbations (the held-out XQuAD-R articles, or MLQA-R) and BEIR SciFact's trec_eval
@@ -17,7 +17,9 @@ import sys
 EVAL = sys.argv[1] if len(sys.argv) > 1 else "artifacts/tuned/eval"
 MODELS = [("e5-small-base", "base (no tuning)"), ("e5-small-x-x-mono", "X-X-mono"), ("e5-small-x-y", "X-Y"),
           ("e5-small-hybrid", "hybrid α 0.5"), ("e5-small-hybrid-a0.25", "hybrid α 0.25"),
-          ("e5-small-hybrid-a0.75", "hybrid α 0.75")]
+          ("e5-small-hybrid-a0.75", "hybrid α 0.75"), ("e5-small-hybrid-b16", "hybrid α 0.5, batch 16"),
+          ("e5-small-hybrid-b64", "hybrid α 0.5, batch 64"), ("e5-small-hybrid-symmetric", "hybrid α 0.5 + symmetric"),
+          ("e5-small-hybrid-mined", "hybrid α 0.5 + mined negative")]
 SETS = [("mlqa-r", "MLQA-R (7 languages, zero-shot)"), ("xquad-r-heldout", "XQuAD-R, the 14 held-out articles (11 languages)")]
 # The paper's rows (mAP; rank distance), REFERENCE.md — XLM-R base and LaBSE, trained on XQuAD-R's other articles.
 PAPER = {

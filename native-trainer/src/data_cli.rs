@@ -69,6 +69,13 @@ pub enum Convert {
         /// Leave out every article whose title an evaluation set holds (a dataset name or folder; repeatable).
         #[arg(long, value_name = "DATASET")]
         exclude_articles_of: Vec<String>,
+        /// Give each record hard negatives mined by this model (a directory or GGUF file, on the CPU): the
+        /// sentences of the question's own article and language it ranks highest, never the answer.
+        #[arg(long, value_name = "MODEL")]
+        mine_negatives: Option<PathBuf>,
+        /// Negatives per record with --mine-negatives.
+        #[arg(long, default_value_t = 1, value_name = "N")]
+        negatives: usize,
         /// records: a JSONL of training records; lareqa: a folder of {lang}.json holding only this split's
         /// articles (to evaluate on the articles training never saw).
         #[arg(long, default_value = "records", value_parser = ["records", "lareqa"])]
@@ -139,20 +146,33 @@ pub fn run(cmd: Data) -> anyhow::Result<()> {
             let mode = if passage == "sentence" { Passage::Sentence } else { Passage::Paragraph };
             save(&out, &data::squad::convert(&borrowed(&files), mode, &excluded(&exclude_articles_of)?)?)
         }
-        Data::Convert(Convert::Lareqa { dataset, langs, split, dev_fraction, seed, candidates, exclude_articles_of, format, out }) => {
+        Data::Convert(Convert::Lareqa { dataset, langs, split, dev_fraction, seed, candidates, exclude_articles_of, mine_negatives, negatives, format, out }) => {
             let dataset = crate::eval::dataset_dir(&dataset.to_string_lossy())?;
             let langs: Vec<&str> = langs.iter().map(String::as_str).collect();
             let split = if split == "dev" { Split::Dev } else { Split::Train };
             if format == "lareqa" {
-                if !exclude_articles_of.is_empty() {
-                    bail!("--exclude-articles-of filters training records; it does not apply to --format lareqa");
+                if !exclude_articles_of.is_empty() || mine_negatives.is_some() {
+                    bail!("--exclude-articles-of and --mine-negatives make training records; they do not apply to --format lareqa");
                 }
                 let titles = data::lareqa::write_split_files(&dataset, &langs, split, dev_fraction, seed, &out)?;
                 eprintln!("wrote {} languages with {} articles to {}: {}", langs.len(), titles.len(), out.display(), titles.join(", "));
                 return Ok(());
             }
             let mode = if candidates == "sentence" { CandidateText::Sentence } else { CandidateText::SentenceAndContext };
-            save(&out, &data::lareqa::convert(&dataset, &langs, split, dev_fraction, seed, mode, &excluded(&exclude_articles_of)?)?)
+            let (set, questions) = data::lareqa::load(&dataset, &langs, split, dev_fraction, seed, &excluded(&exclude_articles_of)?)?;
+            let mut records = data::lareqa::records(&set, &questions, mode);
+            if let Some(model) = mine_negatives {
+                let options = lingbridge::EncoderOptions { backend: lingbridge::encode::BackendChoice::Cpu, ..Default::default() };
+                let encoder = lingbridge::Encoder::load(&lingbridge::ModelFiles::from_path(&model)?, &options)?;
+                let mut embed = |texts: &[String], kind| Ok(encoder.embed(texts, kind)?);
+                let mined = data::mining::mine(&set, &questions, mode, negatives, &mut embed)?;
+                let without = mined.iter().filter(|n| n.is_empty()).count();
+                eprintln!("mined {negatives} negative(s) per record with {}; {without} record(s) have none (a one-sentence article)", model.display());
+                for (record, mined) in records.iter_mut().zip(mined) {
+                    record.negatives = mined;
+                }
+            }
+            save(&out, &records)
         }
         Data::Convert(Convert::Parallel { files, id_prefix, lines, out }) => {
             let files = lang_paths(&files)?;

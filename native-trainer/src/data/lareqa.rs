@@ -57,20 +57,34 @@ fn group_sides(set: &LareqaSet, dir: &Path, dev_fraction: f64, seed: u64, exclud
 
 /// Parallel groups whose article `exclude` holds are on neither side (left out of training and dev alike).
 pub fn convert(dir: &Path, langs: &[&str], split: Split, dev_fraction: f64, seed: u64, mode: CandidateText, exclude: &ExcludedArticles) -> anyhow::Result<Vec<Record>> {
+    let (set, questions) = load(dir, langs, split, dev_fraction, seed, exclude)?;
+    Ok(records(&set, &questions, mode))
+}
+
+/// The set and the indices of the questions on `split`'s side (what `convert` turns into records; kept apart
+/// for mining negatives, which needs the set's articles).
+pub fn load(dir: &Path, langs: &[&str], split: Split, dev_fraction: f64, seed: u64, exclude: &ExcludedArticles) -> anyhow::Result<(LareqaSet, Vec<usize>)> {
     let set = lareqa::load_dir(dir, langs)?;
     let sides = group_sides(&set, dir, dev_fraction, seed, exclude)?;
-    Ok(set
-        .questions
+    let questions = (0..set.questions.len()).filter(|&q| sides[set.questions[q].group] == Some(split)).collect();
+    Ok((set, questions))
+}
+
+/// One record per question: the question and its own language's answer.
+pub fn records(set: &LareqaSet, questions: &[usize], mode: CandidateText) -> Vec<Record> {
+    questions
         .iter()
-        .filter(|q| sides[q.group] == Some(split))
-        .map(|q| Record {
-            xling_id: q.xling_id.clone(),
-            lang: set.languages[q.lang].clone(),
-            query: q.text.clone(),
-            passage: set.candidate_text(q.answer, mode).into_owned(),
-            negatives: vec![],
+        .map(|&q| {
+            let q = &set.questions[q];
+            Record {
+                xling_id: q.xling_id.clone(),
+                lang: set.languages[q.lang].clone(),
+                query: q.text.clone(),
+                passage: set.candidate_text(q.answer, mode).into_owned(),
+                negatives: vec![],
+            }
         })
-        .collect())
+        .collect()
 }
 
 /// The same split as LAReQA files: `{lang}.json` in `out` holding only the articles on `split`'s side, so

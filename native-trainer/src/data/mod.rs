@@ -7,6 +7,7 @@
 pub mod exclude;
 pub mod lareqa;
 pub mod langs;
+pub mod mining;
 pub mod pairs;
 pub mod parallel;
 pub mod squad;
