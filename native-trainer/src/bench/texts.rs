@@ -70,6 +70,11 @@ pub fn run(model: &crate::ModelArgs, batch: usize, args: &TextsArgs, path: &Path
     let mut baseline: Option<Vec<f32>> = None;
     for mode in &args.weight_modes {
         let mode: CpuWeights = mode.parse()?;
+        if mode == CpuWeights::Quantized && files.get(lingbridge::model::files::GGUF).is_none() {
+            // The same f32 weights again would print a second row that measures nothing new.
+            eprintln!("{}: f32 weights only, so no quantized row (give a file from `lingbridge quantize`)", model.model.display());
+            continue;
+        }
         let mut options = model.options(&files)?;
         options.backend = lingbridge::encode::BackendChoice::Cpu;
         options.batch_size = batch;
