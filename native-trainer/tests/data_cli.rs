@@ -80,3 +80,46 @@ fn xquad_r_converts_with_an_article_disjoint_split() {
     assert_eq!(counts[0] + counts[1], 2 * 1190, "every question lands on one side");
     assert!(counts[1] > 0 && counts[1] < counts[0], "{counts:?}");
 }
+
+#[test]
+fn lareqa_records_get_negatives_mined_by_a_model_never_the_answer() {
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
+    let (dataset, model) = (format!("{root}/tests/fixtures/lareqa"), format!("{root}/tests/fixtures/tiny-xlmr"));
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("mined.jsonl");
+    let args = |extra: &[&str]| -> Vec<String> {
+        let mut a: Vec<String> = ["data", "convert", "lareqa", "--dataset", &dataset, "--langs", "en,ru,zh", "--split", "train", "--dev-fraction", "0"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        a.extend(extra.iter().map(|s| s.to_string()));
+        a
+    };
+    let call = |a: Vec<String>| run(&a.iter().map(String::as_str).collect::<Vec<_>>());
+    let (ok, _, stderr) = call(args(&["--mine-negatives", &model, "--negatives", "2", "--out", out.to_str().unwrap()]));
+    assert!(ok, "{stderr}");
+    assert!(stderr.contains("mined 2 negative(s) per record"), "{stderr}");
+    let plain = dir.path().join("plain.jsonl");
+    let (ok, _, stderr) = call(args(&["--out", plain.to_str().unwrap()]));
+    assert!(ok, "{stderr}");
+    let read = |p: &std::path::Path| -> Vec<serde_json::Value> {
+        std::fs::read_to_string(p).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect()
+    };
+    let (mined, plain) = (read(&out), read(&plain));
+    assert_eq!(mined.len(), plain.len());
+    let mut with = 0;
+    for (m, p) in mined.iter().zip(&plain) {
+        for key in ["xling_id", "lang", "query", "passage"] {
+            assert_eq!(m[key], p[key], "mining changed a record's {key}");
+        }
+        let negatives = m["negatives"].as_array().unwrap();
+        assert!(negatives.len() <= 2 && !negatives.contains(&m["passage"]), "{m}");
+        with += !negatives.is_empty() as usize;
+    }
+    assert!(with > 0, "no record got a negative");
+
+    let (ok, _, stderr) = call(args(&["--mine-negatives", "/nonexistent/model", "--out", out.to_str().unwrap()]));
+    assert!(!ok && stderr.contains("/nonexistent/model"), "{stderr}");
+    let (ok, _, stderr) = call(args(&["--mine-negatives", &model, "--format", "lareqa", "--out", dir.path().join("x").to_str().unwrap()]));
+    assert!(!ok && stderr.contains("do not apply to --format lareqa"), "{stderr}");
+}
