@@ -1,4 +1,5 @@
-//! GELU in its erf form, `x · Φ(x) = ½ x (1 + erf(x / √2))`, as a candle op whose loop the compiler vectorizes.
+//! GELU in its erf form, `x · Φ(x) = ½ x (1 + erf(x / √2))`, in a form the compiler vectorizes (the loop that
+//! applies it, with the bias, is [`epilogue`](super::epilogue)'s).
 //!
 //! Why not candle's `gelu_erf`: it calls libm's scalar `erff` (and `expf` inside it) per element — a fifth of the
 //! whole CPU forward pass in a profile of `lingbridge bench encode` on multilingual-e5-small. Here erf is
@@ -6,8 +7,6 @@
 //! multiplications, four squarings and one division, no exponential, so SSE / AVX natively and simd128 in wasm run
 //! it a lane at a time. Its error is below 3·10⁻⁷ in exact arithmetic and 1.8·10⁻⁶ in f32; GELU's stays below
 //! 10⁻⁶ (8.7·10⁻⁷ at worst, tested below), far inside the encoder's 1e-5 parity with transformers (tests/encoder_parity.rs).
-
-use candle_core::{CpuStorage, CustomOp1, Layout, Shape};
 
 /// Abramowitz & Stegun 7.1.28.
 const A: [f32; 6] = [0.070_523_08, 0.042_282_01, 0.009_270_527, 0.000_152_014_3, 0.000_276_567_2, 0.000_043_063_8];
@@ -30,22 +29,6 @@ pub(super) fn gelu(x: f32) -> f32 {
     0.5 * x * (1.0 + erf(x * std::f32::consts::FRAC_1_SQRT_2))
 }
 
-/// The op: f32, contiguous input (what a linear layer returns), no backward (inference only).
-pub(super) struct GeluErf;
-
-impl CustomOp1 for GeluErf {
-    fn name(&self) -> &'static str {
-        "lingbridge-gelu-erf"
-    }
-
-    fn cpu_fwd(&self, storage: &CpuStorage, layout: &Layout) -> candle_core::Result<(CpuStorage, Shape)> {
-        let CpuStorage::F32(data) = storage else { candle_core::bail!("GELU: f32 tensors only") };
-        let Some((start, end)) = layout.contiguous_offsets() else { candle_core::bail!("GELU: contiguous tensors only") };
-        let out: Vec<f32> = data[start..end].iter().map(|&x| gelu(x)).collect();
-        Ok((CpuStorage::F32(out), layout.shape().clone()))
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -56,16 +39,10 @@ mod tests {
     fn matches_the_exact_gelu_to_1e_6() {
         let xs: Vec<f32> = (-200_000..=200_000).map(|i| i as f32 * 1e-4).chain([-1e30, -50.0, 50.0, 1e30, 0.0, -0.0]).collect();
         let exact = Tensor::new(xs.iter().map(|&x| x as f64).collect::<Vec<_>>(), &Device::Cpu).unwrap().gelu_erf().unwrap().to_vec1::<f64>().unwrap();
-        let ours = Tensor::new(xs.as_slice(), &Device::Cpu).unwrap().apply_op1_no_bwd(&GeluErf).unwrap().to_vec1::<f32>().unwrap();
+        let ours: Vec<f32> = xs.iter().map(|&x| gelu(x)).collect();
         let worst = ours.iter().zip(&exact).map(|(&o, &e)| (o as f64 - e).abs()).fold(0.0, f64::max);
         assert!(worst < 1e-6, "max |Δ| {worst:e}");
         assert_eq!(gelu(0.0), 0.0);
         assert!(gelu(f32::NAN).is_nan(), "NaN stays NaN (the forward pass's NaN checks see it)");
-    }
-
-    #[test]
-    fn strided_input_is_refused_not_misread() {
-        let t = Tensor::new(&[[1f32, 2.0], [3.0, 4.0]], &Device::Cpu).unwrap().t().unwrap();
-        assert!(t.apply_op1_no_bwd(&GeluErf).is_err());
     }
 }

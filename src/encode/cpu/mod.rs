@@ -16,12 +16,14 @@ mod attention;
 // Natively candle's gemm is faster (AVX2 / FMA, every core); the page's wasm uses this kernel.
 #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 pub mod dense;
+mod epilogue;
 mod gelu;
 pub mod packing;
 
 use candle_core::quantized::QMatMul;
 use candle_core::{Device, Module, Tensor};
 
+use self::epilogue::Epilogue;
 use self::packing::Packing;
 use super::backend::CpuWeights;
 use crate::error::{Error, Result, candle_message};
@@ -46,9 +48,10 @@ enum Linear {
     Packed(dense::PackedDense),
 }
 
+/// LayerNorm's scale and shift, applied by [`epilogue`] right after the sum it normalizes.
 struct Norm {
-    gamma: Tensor,
-    beta: Tensor,
+    gamma: Vec<f32>,
+    beta: Vec<f32>,
 }
 
 struct Layer {
@@ -92,7 +95,10 @@ impl Loader<'_> {
     }
 
     fn norm(&mut self, prefix: &str, h: usize) -> Result<Norm> {
-        Ok(Norm { gamma: self.tensor(&format!("{prefix}.LayerNorm.weight"), &[h])?, beta: self.tensor(&format!("{prefix}.LayerNorm.bias"), &[h])? })
+        let gamma = self.weights.f32(&format!("{prefix}.LayerNorm.weight"), &[h])?;
+        let beta = self.weights.f32(&format!("{prefix}.LayerNorm.bias"), &[h])?;
+        self.bytes += (gamma.len() + beta.len()) * 4;
+        Ok(Norm { gamma, beta })
     }
 
     /// The layers `names` stacked along the output dimension (Q, K and V as one matmul), each `[out, inp]`.
@@ -224,8 +230,8 @@ impl CpuEncoder {
         };
         let at: Vec<u32> = real.iter().map(|&i| positions[i as usize]).collect();
         let pos = self.positions.index_select(&Tensor::from_vec(at, t, dev)?, 0)?;
-        let x = (words + pos)?.broadcast_add(&self.token_type)?;
-        let mut x = self.embeddings_norm.forward(&x, self.config.layer_norm_eps)?;
+        // LayerNorm(words + token type + positions), the token type's row taking the place of a bias.
+        let mut x = with_slice(&pos, |pos| finish(&words, Some(&self.token_type), |y, b| self.embeddings_norm.after(y, b, pos, h, self.config.layer_norm_eps)))??;
         for layer in &self.layers {
             x = layer.forward(&x, &packing, &self.config)?;
         }
@@ -265,9 +271,45 @@ fn with_slice<R>(x: &Tensor, f: impl FnOnce(&[f32]) -> R) -> candle_core::Result
     Ok(f(&cpu.as_slice::<f32>()?[start..start + x.elem_count()]))
 }
 
+impl Linear {
+    /// `x · Wᵀ`, and the bias when the kernel adds it itself (ours); candle's matmul leaves it to the epilogue.
+    fn product(&self, x: &Tensor) -> candle_core::Result<(Tensor, Option<&Tensor>)> {
+        match self {
+            Linear::Candle { weight, bias } => Ok((weight.forward(x)?, Some(bias))),
+            Linear::Packed(_) => Ok((self.forward(x)?, None)),
+        }
+    }
+
+    /// `GELU(x · Wᵀ + b)`, bias and GELU in one pass.
+    fn forward_gelu(&self, x: &Tensor) -> candle_core::Result<Tensor> {
+        let (y, bias) = self.product(x)?;
+        let width = y.dim(1)?;
+        finish(&y, bias, |y, b| epilogue::apply(y, b, width, &Epilogue::Gelu))
+    }
+
+    /// `LayerNorm(x · Wᵀ + b + residual)`, bias, residual and norm in one pass.
+    fn forward_norm(&self, x: &Tensor, residual: &Tensor, norm: &Norm, eps: f64) -> candle_core::Result<Tensor> {
+        let (y, bias) = self.product(x)?;
+        let width = y.dim(1)?;
+        with_slice(residual, |r| finish(&y, bias, |y, b| norm.after(y, b, r, width, eps)))?
+    }
+}
+
+/// The epilogue `f` over a matmul's `[T, width]` result and its bias, as a new `[T, width]` tensor.
+fn finish(y: &Tensor, bias: Option<&Tensor>, f: impl FnOnce(&[f32], Option<&[f32]>) -> Vec<f32>) -> candle_core::Result<Tensor> {
+    let (rows, width) = y.dims2()?;
+    let out = with_slice(y, |y| match bias {
+        Some(b) => with_slice(b, |b| f(y, Some(b))),
+        None => Ok(f(y, None)),
+    })??;
+    Tensor::from_vec(out, (rows, width), y.device())
+}
+
 impl Norm {
-    fn forward(&self, x: &Tensor, eps: f64) -> candle_core::Result<Tensor> {
-        candle_nn::ops::layer_norm(x, &self.gamma, &self.beta, eps as f32)
+    /// `LayerNorm(y + b + residual)` row by row.
+    fn after(&self, y: &[f32], b: Option<&[f32]>, residual: &[f32], width: usize, eps: f64) -> Vec<f32> {
+        let norm = Epilogue::ResidualNorm { residual, gamma: &self.gamma, beta: &self.beta, eps: eps as f32 };
+        epilogue::apply(y, b, width, &norm)
     }
 }
 
@@ -278,13 +320,12 @@ impl Layer {
         let qkv = self.qkv.forward(x)?;
         let context = with_slice(&qkv, |qkv| attention::attention(qkv, &packing.lengths, h, c.num_attention_heads))?;
         let context = Tensor::from_vec(context, (packing.rows(), h), x.device())?;
-        let x = self.attention_norm.forward(&(self.attention_out.forward(&context)? + x)?, c.layer_norm_eps)?;
-        let inner = self.intermediate.forward(&x)?;
+        let x = self.attention_out.forward_norm(&context, x, &self.attention_norm, c.layer_norm_eps)?;
         let inner = match c.hidden_act {
-            HiddenAct::Gelu => inner.apply_op1_no_bwd(&gelu::GeluErf)?,
-            HiddenAct::GeluTanh => inner.gelu()?,
-            HiddenAct::Relu => inner.relu()?,
+            HiddenAct::Gelu => self.intermediate.forward_gelu(&x)?,
+            HiddenAct::GeluTanh => self.intermediate.forward(&x)?.gelu()?,
+            HiddenAct::Relu => self.intermediate.forward(&x)?.relu()?,
         };
-        self.output_norm.forward(&(self.output.forward(&inner)? + x)?, c.layer_norm_eps)
+        self.output.forward_norm(&inner, &x, &self.output_norm, c.layer_norm_eps)
     }
 }
