@@ -11,7 +11,7 @@
 # step, so rounding to nearest gives the base back (src/model/rounding.rs, models/README.md) — and trimmed to the
 # base page file's pieces (scripts/page-model.sh; the word table was frozen, so its rows are the base's).
 #
-#   bash models/make-tuned.sh                  # all three (CPU: ~19–23 min of training each on 2 cores)
+#   bash models/make-tuned.sh                  # all three (CPU: ~12–15 min of training each on 2 cores)
 #   MODELS="hybrid" bash models/make-tuned.sh  # one of them ("base": only the untuned model's evaluation)
 #   MODELS="hybrid-a0.25 hybrid-a0.75"         # the seeds' question (a): hybrid at another α, all else the same
 #   MODELS="hybrid-b16 hybrid-b64"             # question (a): hybrid α 0.5 at another batch size, same 120 updates
