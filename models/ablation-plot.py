@@ -71,8 +71,10 @@ def panel(x0, title, pts):
         svg.append(f'<text x="{sx(a) - 4:.1f}" y="{sy(v[key]) - 5:.1f}" text-anchor="end" fill="{colour}">{label}</text>')
     line = " ".join(f"{sx(a):.1f},{sr(rd):.1f}" for a, _, _, rd in pts)
     svg.append(f'<polyline points="{line}" fill="none" stroke="#444" stroke-width="1.5" stroke-dasharray="5,3"/>')
-    mid = pts[len(pts) // 2]
-    svg.append(f'<text x="{sx(mid[0]):.1f}" y="{sr(mid[3]) + 14:.1f}" text-anchor="middle" fill="#444">rank distance (dashed, right axis)</text>')
+    # Under the dashed line at the middle of the x axis (between the two middle runs when there are even many).
+    n = len(pts)
+    rd_mid = pts[n // 2][3] if n % 2 else (pts[n // 2 - 1][3] + pts[n // 2][3]) / 2
+    svg.append(f'<text x="{sx(0.5):.1f}" y="{sr(rd_mid) + 14:.1f}" text-anchor="middle" fill="#444">rank distance (dashed, right axis)</text>')
     return svg
 
 
