@@ -22,15 +22,15 @@ pub fn mine(set: &LareqaSet, questions: &[usize], mode: CandidateText, n: usize,
     // An article in one language: its candidates. The title is the file's own (a translated file may translate it).
     let article = |c: usize| (set.candidates[c].lang, set.contexts[set.candidates[c].context_index].title.as_str());
     let wanted: BTreeSet<_> = questions.iter().map(|&q| article(set.questions[q].answer)).collect();
-    let mut pools: BTreeMap<_, Vec<usize>> = BTreeMap::new();
+    // `pooled`: every candidate of a wanted article once, in candidate order; `row[c]` is its row in `passages`.
+    let (mut pools, mut pooled): (BTreeMap<_, Vec<usize>>, Vec<usize>) = Default::default();
     for c in 0..set.candidates.len() {
         let key = article(c);
         if wanted.contains(&key) {
             pools.entry(key).or_default().push(c);
+            pooled.push(c);
         }
     }
-    // Every candidate of a wanted article once, in candidate order; `row[c]` is its row in `passages`.
-    let pooled: Vec<usize> = pools.values().flatten().copied().collect::<BTreeSet<_>>().into_iter().collect();
     let row: BTreeMap<usize, usize> = pooled.iter().enumerate().map(|(i, &c)| (c, i)).collect();
     let passage_texts: Vec<String> = pooled.iter().map(|&c| set.candidate_text(c, mode).into_owned()).collect();
     let query_texts: Vec<String> = questions.iter().map(|&q| set.questions[q].text.clone()).collect();
