@@ -16,12 +16,10 @@ MODELS=${MODELS-"x-x-mono x-y hybrid"}
 WORK=artifacts/models
 DATA_OUT=$WORK/data
 RECIPE=models/recipe
-# XQuAD-R articles held out of training (hash of the title, seed 7): the only XQuAD-R articles we report on.
-HOLDOUT_FRACTION=0.25
-HOLDOUT_SEED=7
+# XQuAD-R's languages and the articles held out of training: the only XQuAD-R articles we report on.
+source models/recipe/xquad-r-split.sh
 # The last 200 NTREX lines are the dev set that picks each run's best checkpoint.
 NTREX_DEV_FROM=1797
-LANGS=(ar de el en es hi ru th tr vi zh)
 
 say() { printf '[models] %s\n' "$*" >&2; }
 timed() { local t0=$SECONDS; "$@"; say "  … $(( SECONDS - t0 )) s"; }
@@ -38,15 +36,14 @@ mkdir -p "$DATA_OUT" "$WORK/q8_0"
 # --- training records -------------------------------------------------------------------------------------
 # QA sources leave out every article MLQA-R (reported) also holds: XQuAD and MLQA share "Harvard University" and
 # "Prime number", ARCD and MLQA-R two Arabic articles.
-csv=$(IFS=,; echo "${LANGS[*]}")
 if [ ! -s "$DATA_OUT/xquad-r.train.jsonl" ]; then
   say "XQuAD-R: training articles (all 11 languages)"
-  "$BIN" data convert lareqa --dataset "$root/xquad-r" --langs "$csv" --split train --exclude-articles-of "$root/mlqa-r" \
+  "$BIN" data convert lareqa --dataset "$root/xquad-r" --langs "$XQUAD_R_LANGS" --split train --exclude-articles-of "$root/mlqa-r" \
     --dev-fraction $HOLDOUT_FRACTION --seed $HOLDOUT_SEED --out "$DATA_OUT/xquad-r.train.jsonl" >/dev/null
 fi
 if [ ! -s "$WORK/xquad-r-heldout/en.json" ]; then
   say "XQuAD-R: held-out articles as LAReQA files (evaluation only)"
-  "$BIN" data convert lareqa --dataset "$root/xquad-r" --langs "$csv" --split dev --format lareqa \
+  "$BIN" data convert lareqa --dataset "$root/xquad-r" --langs "$XQUAD_R_LANGS" --split dev --format lareqa \
     --dev-fraction $HOLDOUT_FRACTION --seed $HOLDOUT_SEED --out "$WORK/xquad-r-heldout"
 fi
 ntrex_files=()

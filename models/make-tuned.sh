@@ -43,14 +43,15 @@ fi
 
 # The training records again, each with the one sentence of its own article and language that the base model
 # ranks highest for the question, the answer left out (the same split and flags as make-models.sh's data step).
+source models/recipe/xquad-r-split.sh
 mined_records() {
   local out=$WORK/data/xquad-r.train.mined.jsonl root
   if [ ! -s "$out" ]; then
     for root in "${LINGBRIDGE_DATA:-}" ./data ../shared/data; do [ -n "$root" ] && [ -d "$root/xquad-r" ] && break; done
     mkdir -p "$WORK/data"
     say "mining one hard negative per training record with models/base"
-    timed "$BIN" data convert lareqa --dataset "$root/xquad-r" --langs ar,de,el,en,es,hi,ru,th,tr,vi,zh --split train \
-      --exclude-articles-of "$root/mlqa-r" --dev-fraction 0.25 --seed 7 --mine-negatives models/base --negatives 1 \
+    timed "$BIN" data convert lareqa --dataset "$root/xquad-r" --langs "$XQUAD_R_LANGS" --split train \
+      --exclude-articles-of "$root/mlqa-r" --dev-fraction $HOLDOUT_FRACTION --seed $HOLDOUT_SEED --mine-negatives models/base --negatives 1 \
       --out "$out" >/dev/null
   fi
   echo "$out"

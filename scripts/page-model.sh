@@ -22,10 +22,8 @@ OUT=${1:-models/e5-small-base.q4_0.gguf}
 # (e.g. tuned with it frozen, written by `lingbridge quantize --scheme q4_0 --pure`) gets the same pieces and rows.
 MODEL=${2:-models/base.q4_0.gguf}
 MAX_PIECES=72000
-# Held-out XQuAD-R articles: the split models/make-models.sh uses (hash of the title, seed 7).
-HOLDOUT_FRACTION=0.25
-HOLDOUT_SEED=7
-LANGS=ar,de,el,en,es,hi,ru,th,tr,vi,zh
+# XQuAD-R's languages and held-out articles: the split models/make-models.sh uses.
+source models/recipe/xquad-r-split.sh
 
 data=""
 for root in "${LINGBRIDGE_DATA:-}" data ../shared/data; do
@@ -39,7 +37,7 @@ fi
 records=artifacts/models/data
 mkdir -p "$records" artifacts/page
 if [[ ! -s $records/xquad-r.train.jsonl ]]; then
-  "$BIN" data convert lareqa --dataset "$data/xquad-r" --langs "$LANGS" --split train --exclude-articles-of "$data/mlqa-r" \
+  "$BIN" data convert lareqa --dataset "$data/xquad-r" --langs "$XQUAD_R_LANGS" --split train --exclude-articles-of "$data/mlqa-r" \
     --dev-fraction $HOLDOUT_FRACTION --seed $HOLDOUT_SEED --out "$records/xquad-r.train.jsonl" >/dev/null
 fi
 if [[ ! -s $records/arcd.train.jsonl ]]; then

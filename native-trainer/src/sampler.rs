@@ -9,7 +9,7 @@
 //! without replacement, so no two pairs of a batch share a parallel id: a translation of the question must
 //! never be an in-batch negative. Everything is seeded (ChaCha8): the same seed gives the same batches.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 
 use anyhow::bail;
 use rand::seq::index::sample;
@@ -58,6 +58,39 @@ pub struct Batch {
     pub source: usize,
     pub mono: bool,
     pub pairs: Vec<Pair>,
+}
+
+/// What one update encodes: the queries, then the passages (the B positives first, then the hard negatives), as
+/// `loss::info_nce` takes them.
+#[derive(Debug, PartialEq)]
+pub struct BatchTexts<'a> {
+    pub queries: Vec<&'a str>,
+    pub passages: Vec<&'a str>,
+    /// Hard negatives left out because they are another pair's positive in this batch.
+    pub negatives_left_out: usize,
+}
+
+impl Batch {
+    /// The batch's texts, with up to `hard_negatives` of each passage record's `negatives`. A mined negative can
+    /// be the answer to another question of the same batch (two questions of one article, answered by
+    /// neighbouring sentences); as a negative, it would teach the model that this question's answer is wrong, so
+    /// it is left out.
+    pub fn texts<'a>(&self, records: &'a [Record], hard_negatives: usize) -> BatchTexts<'a> {
+        let queries = self.pairs.iter().map(|p| records[p.query].query.as_str()).collect();
+        let mut passages: Vec<&str> = self.pairs.iter().map(|p| records[p.passage].passage.as_str()).collect();
+        let positives: HashSet<&str> = passages.iter().copied().collect();
+        let mut negatives_left_out = 0;
+        for p in &self.pairs {
+            for negative in records[p.passage].negatives.iter().take(hard_negatives) {
+                if positives.contains(negative.as_str()) {
+                    negatives_left_out += 1;
+                } else {
+                    passages.push(negative);
+                }
+            }
+        }
+        BatchTexts { queries, passages, negatives_left_out }
+    }
 }
 
 struct Source {
@@ -286,5 +319,28 @@ mod tests {
         assert!(Sampling::parse("hybrid", 1.5).is_err());
         assert!(Sampling::parse("x-z", 0.5).is_err());
         assert_eq!(Sampling::parse("hybrid", 0.5).unwrap(), Sampling::Hybrid { alpha: 0.5 });
+    }
+
+    #[test]
+    fn a_hard_negative_that_is_another_pairs_positive_is_left_out() {
+        let record = |q: &str, p: &str, negatives: &[&str]| Record {
+            xling_id: q.into(),
+            lang: "en".into(),
+            query: q.into(),
+            passage: p.into(),
+            negatives: negatives.iter().map(|n| n.to_string()).collect(),
+        };
+        // Pair 0's first negative answers pair 1's question; its second is a true negative.
+        let records = vec![record("q0", "p0", &["p1", "n0"]), record("q1", "p1", &["n1", "n1b"]), record("q2", "p2", &[])];
+        let batch = Batch { source: 0, mono: true, pairs: vec![Pair { query: 0, passage: 0 }, Pair { query: 1, passage: 1 }] };
+        let texts = batch.texts(&records, 2);
+        assert_eq!(texts.queries, ["q0", "q1"]);
+        assert_eq!(texts.passages, ["p0", "p1", "n0", "n1", "n1b"]);
+        assert_eq!(texts.negatives_left_out, 1);
+        // Only the first `hard_negatives` of each record are read, before the filter.
+        let texts = batch.texts(&records, 1);
+        assert_eq!(texts.passages, ["p0", "p1", "n1"]);
+        assert_eq!(texts.negatives_left_out, 1);
+        assert_eq!(batch.texts(&records, 0).passages, ["p0", "p1"]);
     }
 }

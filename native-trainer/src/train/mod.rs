@@ -99,18 +99,16 @@ pub fn train(settings: Settings, resume: bool, stop_after: Option<usize>) -> any
         let started = Instant::now();
         let step = t.state.step + 1;
         let batch = sampler.next_batch();
-        let records = sampler.records(batch.source);
-        let queries: Vec<&str> = batch.pairs.iter().map(|p| records[p.query].query.as_str()).collect();
-        let mut passages: Vec<&str> = batch.pairs.iter().map(|p| records[p.passage].passage.as_str()).collect();
-        for p in &batch.pairs {
-            passages.extend(records[p.passage].negatives.iter().take(s.hard_negatives).map(String::as_str));
-        }
-        let (loss, grad_norm, lr) = t.update(step, &queries, &passages)?;
+        let texts = batch.texts(sampler.records(batch.source), s.hard_negatives);
+        let (loss, grad_norm, lr) = t.update(step, &texts.queries, &texts.passages)?;
         t.state.sampler_position = sampler.position().to_string();
         let samples_per_s = batch.pairs.len() as f64 / started.elapsed().as_secs_f64();
         last_loss = loss;
 
         let mut line = json!({"step": step, "loss": loss, "lr": lr, "grad_norm": grad_norm, "samples_per_s": samples_per_s});
+        if texts.negatives_left_out > 0 {
+            line["negatives_left_out"] = json!(texts.negatives_left_out);
+        }
         let mut best = false;
         if let Some(dev) = dev.as_ref().filter(|_| step % s.eval_every == 0 || step == s.steps) {
             let scores = t.evaluate(dev)?;
