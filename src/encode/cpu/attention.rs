@@ -133,6 +133,13 @@ mod avx2 {
 
     const D: usize = 32;
 
+    const LOG2_E: f32 = std::f32::consts::LOG2_E;
+    // ln 2 in two parts (the first with trailing zero bits), so n·LN2_HI is exact and r keeps its low bits.
+    const LN2_HI: f32 = 0.693_359_4;
+    const LN2_LO: f32 = -2.121_944_4e-4;
+    /// The degree-7 polynomial's coefficients for (e^r − 1 − r)/r², highest first (Cephes `expf`'s minimax fit).
+    const EXP_POLY: [f32; 6] = [1.987_569_1e-4, 1.398_199_9e-3, 8.333_452e-3, 4.166_579_6e-2, 1.666_666_5e-1, 5.000_000_1e-1];
+
     #[target_feature(enable = "avx2,fma")]
     pub(super) fn text_d32(rows: &[f32], context: &mut [f32], h: usize, heads: usize) {
         let len = context.len() / h;
@@ -188,11 +195,11 @@ mod avx2 {
     #[target_feature(enable = "avx2,fma")]
     pub(super) fn exp_nonpositive(x: __m256) -> __m256 {
         let x = _mm256_max_ps(x, _mm256_set1_ps(-87.0));
-        let n = _mm256_round_ps::<{ _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC }>(_mm256_mul_ps(x, _mm256_set1_ps(super::LOG2_E)));
-        let r = _mm256_fnmadd_ps(n, _mm256_set1_ps(super::LN2_HI), x);
-        let r = _mm256_fnmadd_ps(n, _mm256_set1_ps(super::LN2_LO), r);
-        let mut p = _mm256_set1_ps(super::EXP_POLY[0]);
-        for &c in &super::EXP_POLY[1..] {
+        let n = _mm256_round_ps::<{ _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC }>(_mm256_mul_ps(x, _mm256_set1_ps(LOG2_E)));
+        let r = _mm256_fnmadd_ps(n, _mm256_set1_ps(LN2_HI), x);
+        let r = _mm256_fnmadd_ps(n, _mm256_set1_ps(LN2_LO), r);
+        let mut p = _mm256_set1_ps(EXP_POLY[0]);
+        for &c in &EXP_POLY[1..] {
             p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(c));
         }
         let e_r = _mm256_add_ps(_mm256_fmadd_ps(p, _mm256_mul_ps(r, r), r), _mm256_set1_ps(1.0));
@@ -264,13 +271,6 @@ mod avx2 {
         }
     }
 }
-
-const LOG2_E: f32 = std::f32::consts::LOG2_E;
-// ln 2 in two parts (the first with trailing zero bits), so n·LN2_HI is exact and r keeps its low bits.
-const LN2_HI: f32 = 0.693_359_4;
-const LN2_LO: f32 = -2.121_944_4e-4;
-/// The degree-7 polynomial's coefficients for (e^r − 1 − r)/r², highest first (Cephes `expf`'s minimax fit).
-const EXP_POLY: [f32; 6] = [1.987_569_1e-4, 1.398_199_9e-3, 8.333_452e-3, 4.166_579_6e-2, 1.666_666_5e-1, 5.000_000_1e-1];
 
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
