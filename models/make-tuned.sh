@@ -30,6 +30,8 @@ SETS=${SETS-"mlqa-r xquad-r-heldout xquad-r-heldout-perturbed scifact"}
 PERTURB="typo:0.1,typo:0.3,codeswitch:0.1,codeswitch:0.3,script:0.1,script:0.3"
 WORK=artifacts/tuned
 RECIPE=models/recipe/e5-tune.toml
+# XQuAD-R's languages and held-out split, as make-models.sh uses them (the mined records below).
+source models/recipe/xquad-r-split.sh
 
 say() { printf '[tuned] %s\n' "$*" >&2; }
 timed() { local t0=$SECONDS; "$@"; say "  … $(( SECONDS - t0 )) s"; }
@@ -43,7 +45,6 @@ fi
 
 # The training records again, each with the one sentence of its own article and language that the base model
 # ranks highest for the question, the answer left out (the same split and flags as make-models.sh's data step).
-source models/recipe/xquad-r-split.sh
 mined_records() {
   local out=$WORK/data/xquad-r.train.mined.jsonl root
   if [ ! -s "$out" ]; then
