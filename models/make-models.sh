@@ -18,17 +18,14 @@ DATA_OUT=$WORK/data
 RECIPE=models/recipe
 # XQuAD-R's languages and the articles held out of training: the only XQuAD-R articles we report on.
 source models/recipe/xquad-r-split.sh
+source models/recipe/data-root.sh
 # The last 200 NTREX lines are the dev set that picks each run's best checkpoint.
 NTREX_DEV_FROM=1797
 
 say() { printf '[models] %s\n' "$*" >&2; }
 timed() { local t0=$SECONDS; "$@"; say "  … $(( SECONDS - t0 )) s"; }
 
-root=""
-for r in "${LINGBRIDGE_DATA:-}" ./data ../shared/data; do
-  if [ -n "$r" ] && [ -d "$r/xquad-r" ]; then root=$r; break; fi
-done
-[ -n "$root" ] || { say "no data found (LINGBRIDGE_DATA, ./data, ../shared/data); scripts/fetch-data.sh downloads it"; exit 1; }
+root=$(data_root xquad-r)
 say "data from $root, binary $BIN, device $DEVICE"
 [ -x "$BIN" ] || { say "building $BIN"; cargo build --release -p lingbridge-trainer; }
 mkdir -p "$DATA_OUT" "$WORK/q8_0"

@@ -30,8 +30,9 @@ SETS=${SETS-"mlqa-r xquad-r-heldout xquad-r-heldout-perturbed scifact"}
 PERTURB="typo:0.1,typo:0.3,codeswitch:0.1,codeswitch:0.3,script:0.1,script:0.3"
 WORK=artifacts/tuned
 RECIPE=models/recipe/e5-tune.toml
-# XQuAD-R's languages and held-out split, as make-models.sh uses them (the mined records below).
+# XQuAD-R's languages and held-out split, as make-models.sh uses them (the mined records below), and where the data is.
 source models/recipe/xquad-r-split.sh
+source models/recipe/data-root.sh
 
 say() { printf '[tuned] %s\n' "$*" >&2; }
 timed() { local t0=$SECONDS; "$@"; say "  … $(( SECONDS - t0 )) s"; }
@@ -48,7 +49,7 @@ fi
 mined_records() {
   local out=$WORK/data/xquad-r.train.mined.jsonl root
   if [ ! -s "$out" ]; then
-    for root in "${LINGBRIDGE_DATA:-}" ./data ../shared/data; do [ -n "$root" ] && [ -d "$root/xquad-r" ] && break; done
+    root=$(data_root xquad-r mlqa-r) || return 1
     mkdir -p "$WORK/data"
     say "mining one hard negative per training record with models/base"
     timed "$BIN" data convert lareqa --dataset "$root/xquad-r" --langs "$XQUAD_R_LANGS" --split train \

@@ -24,15 +24,9 @@ MODEL=${2:-models/base.q4_0.gguf}
 MAX_PIECES=72000
 # XQuAD-R's languages and held-out articles: the split models/make-models.sh uses.
 source models/recipe/xquad-r-split.sh
+source models/recipe/data-root.sh
 
-data=""
-for root in "${LINGBRIDGE_DATA:-}" data ../shared/data; do
-  if [[ -n $root && -d $root/tatoeba && -d $root/ntrex && -d $root/xquad-r && -d $root/arcd ]]; then data=$root; break; fi
-done
-if [[ -z $data ]]; then
-  echo "page-model: Tatoeba, NTREX, XQuAD-R and ARCD not found (set LINGBRIDGE_DATA, or run scripts/fetch-data.sh)" >&2
-  exit 1
-fi
+data=$(data_root tatoeba ntrex xquad-r mlqa-r arcd)
 
 records=artifacts/models/data
 mkdir -p "$records" artifacts/page

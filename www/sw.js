@@ -10,6 +10,10 @@
 // is not a GET.
 
 const CACHE = 'lingbridge-shell-v1';
+
+// The wasm build the page runs (ui/offline.js passes www/wasm-build.js's choice in this file's address): only
+// that one is kept, not both. A missing or odd value (a hand-typed address) means the plain SIMD128 build.
+const WASM = ((name) => (/^[\w-]+_bg\.wasm$/.test(name ?? '') ? name : 'lingbridge_bg.wasm'))(new URL(self.location.href).searchParams.get('wasm'));
 const PREFIX = 'lingbridge-shell-';
 
 // The app shell, relative to this file. The UI test checks that every module and style sheet of www/ is here.
@@ -20,7 +24,7 @@ const SHELL = [
   'ui/beir.js', 'ui/bias.js', 'ui/charts.js', 'ui/corpus.js', 'ui/dom.js', 'ui/errors.js', 'ui/evaluate.js', 'ui/format.js',
   'ui/header.js', 'ui/inspect.js', 'ui/models.js', 'ui/offline.js', 'ui/progress.js', 'ui/report.js', 'ui/search.js',
   'ui/state.js', 'ui/tabs.js', 'ui/trec.js',
-  'pkg/lingbridge.js', 'pkg/lingbridge_bg.wasm', 'pkg/lingbridge_relaxed_bg.wasm',
+  'pkg/lingbridge.js', `pkg/${WASM}`,
   'demo/corpus.jsonl',
   ...['ar', 'de', 'en', 'es', 'hi', 'ru', 'vi', 'zh'].map((lang) => `demo/eval/${lang}.json`),
   'models/index.json',
@@ -42,7 +46,7 @@ function keyOf(request) {
   const shell = path === 'index.html'
     || path === 'models/index.json'
     || (/^[\w./-]+\.(?:js|css)$/.test(path) && !path.startsWith('models/'))
-    || path === 'pkg/lingbridge_bg.wasm' || path === 'pkg/lingbridge_relaxed_bg.wasm'
+    || path === `pkg/${WASM}`
     || path === 'demo/corpus.jsonl'
     || /^demo\/eval\/[\w-]+\.json$/.test(path);
   return shell ? new URL(path, scope).href : null;

@@ -589,8 +589,9 @@ test('a BEIR folder without qrels is explained in plain words', async () => {
 
 // ---- offline ----------------------------------------------------------------------------------------------
 /** What sw.js must keep for the page to open offline: every module and style sheet of www/, the wasm package
- *  (when built here), the built-in passages and evaluation set, and the model list. */
-function shellFiles() {
+ *  (when built here: the glue and the one build `wasm` this browser runs), the built-in passages and evaluation
+ *  set, and the model list. */
+function shellFiles(wasm) {
   const out = ['index.html', 'models/index.json'];
   const walk = (dir) => {
     for (const e of readdirSync(join(ROOT, dir), { withFileTypes: true })) {
@@ -603,7 +604,7 @@ function shellFiles() {
     }
   };
   walk('');
-  for (const f of ['pkg/lingbridge.js', 'pkg/lingbridge_bg.wasm', 'pkg/lingbridge_relaxed_bg.wasm', 'demo/corpus.jsonl']) if (existsSync(join(ROOT, f))) out.push(f);
+  for (const f of ['pkg/lingbridge.js', `pkg/${wasm}`, 'demo/corpus.jsonl']) if (existsSync(join(ROOT, f))) out.push(f);
   for (const f of readdirSync(join(ROOT, 'demo/eval'))) if (f.endsWith('.json')) out.push(`demo/eval/${f}`);
   return out.sort();
 }
@@ -623,7 +624,10 @@ test('after one visit the page opens offline from its service worker, without to
     // Installed (the shell cached before it activates) and in control of the page.
     await page.waitForFunction(() => navigator.serviceWorker?.controller?.state === 'activated', null, { timeout: 20000 });
     const cached = await page.evaluate(async () => (await (await caches.open('lingbridge-shell-v1')).keys()).map((r) => new URL(r.url).pathname.slice(1)));
-    for (const f of shellFiles()) assert.ok(cached.includes(f), `${f} is not in the service worker's cache: add it to SHELL in www/sw.js`);
+    // The one wasm build this browser runs, as the page decides it; the other one is not downloaded again.
+    const wasm = await page.evaluate(async () => (await import('./wasm-build.js')).wasmUrl().pathname.split('/').pop());
+    for (const f of shellFiles(wasm)) assert.ok(cached.includes(f), `${f} is not in the service worker's cache: add it to SHELL in www/sw.js`);
+    assert.deepEqual(cached.filter((f) => f.endsWith('.wasm')), existsSync(join(ROOT, 'pkg', wasm)) ? [`pkg/${wasm}`] : [], 'one wasm build, the page\'s');
     assert.deepEqual(cached.filter((f) => f.startsWith('models/')), ['models/index.json'], 'model files are the worker\'s to cache');
     assert.equal(cached.filter((f) => f.includes('?')).length, 0);
 

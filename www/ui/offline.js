@@ -2,6 +2,7 @@
 // opens without a network once it has been visited, and shows a quiet badge while the browser is offline
 // (new models cannot download then; the ones already used come from the worker's cache).
 import { $ } from './dom.js';
+import { wasmUrl } from '../wasm-build.js';
 
 // Service workers need a secure context: https, or plain http on this machine (a developer's own server).
 // Anywhere else (a LAN address over http, file://) the page simply runs without one.
@@ -13,7 +14,11 @@ function allowed() {
 
 async function register() {
   try {
-    await navigator.serviceWorker.register(new URL('../sw.js', import.meta.url));
+    // The worker keeps the one wasm build this browser runs (www/wasm-build.js decides), not both: it is told
+    // which through its address, since a service worker cannot import the page's modules everywhere.
+    const sw = new URL('../sw.js', import.meta.url);
+    sw.searchParams.set('wasm', wasmUrl().pathname.split('/').pop());
+    await navigator.serviceWorker.register(sw);
   } catch {
     // Without it the page works as before, only not offline (private windows, storage turned off, a test
     // browser that blocks service workers): nothing to tell the visitor.
