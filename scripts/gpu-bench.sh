@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The GPU figures of issue 15 in one go, on a machine with a GPU (NVIDIA: Vulkan through its driver), building
 # nothing: our WGSL matmul in GFLOP/s and as a share of the card's fp32 peak (f32, q8_0, q4_0; square sizes and
-# the encoder's shapes), and the whole encoder on multilingual-e5-small, GPU vs CPU in one process. Writes one JSON.
+# multilingual-e5-small's layer shapes: hidden 384, FFN 1536), and the whole encoder on multilingual-e5-small, GPU
+# vs CPU in one process. Writes one JSON.
 #
 #   bash scripts/gpu-bench.sh [OUT.json]      # default artifacts/gpu-bench.json
 #
@@ -26,7 +27,7 @@ device=$(nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,no
 echo "[gpu-bench] device: $device"
 echo "[gpu-bench] matmul (peak $PEAK GFLOP/s)"
 "$BIN" bench matmul --peak-gflops "$PEAK" --sizes "${SIZES:-256,512,1024,2048,4096}" --tokens "${TOKENS:-2048}" \
-  --seconds "${SECONDS_EACH:-1}" --json "$TMP/matmul.json"
+  --hidden 384 --intermediate 1536 --seconds "${SECONDS_EACH:-1}" --json "$TMP/matmul.json"
 # Passages of ~64 tokens in batches of 256: the page's indexing shape, large enough to fill a big GPU.
 echo "[gpu-bench] encode $MODEL"
 "$BIN" bench encode --model "$MODEL" --backends cpu,gpu --batch "${BATCH:-256}" --seq "${SEQ:-64}" --seconds 5 --json "$TMP/encode.json"

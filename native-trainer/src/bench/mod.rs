@@ -53,9 +53,15 @@ pub struct MatmulArgs {
     /// Square sizes n (n×n · n×n).
     #[arg(long, value_delimiter = ',', default_value = "256,512,1024,2048,4096")]
     sizes: Vec<usize>,
-    /// Encoder shapes: tokens per batch (batch × seq) for XLM-R base's layers (hidden 768, FFN 3072).
+    /// Encoder shapes: tokens per batch (batch × seq) through one layer's four matrices.
     #[arg(long, default_value_t = 2048)]
     tokens: usize,
+    /// The encoder's hidden size for those shapes (768: XLM-R base; 384: multilingual-e5-small, the page's).
+    #[arg(long, default_value_t = 768)]
+    hidden: usize,
+    /// The encoder's FFN size for those shapes (3072: XLM-R base; 1536: multilingual-e5-small).
+    #[arg(long, default_value_t = 3072)]
+    intermediate: usize,
     /// Minimum seconds per measurement.
     #[arg(long, default_value_t = 1.0)]
     seconds: f64,
@@ -172,7 +178,7 @@ fn matmul(args: MatmulArgs) -> anyhow::Result<()> {
         .sizes
         .iter()
         .map(|&n| n * n)
-        .chain([args.tokens * 3072, 3072 * 768])
+        .chain([args.tokens * args.intermediate.max(3 * args.hidden), args.intermediate * args.hidden])
         .max()
         .unwrap_or(0) as u64
         * 4;
@@ -182,8 +188,9 @@ fn matmul(args: MatmulArgs) -> anyhow::Result<()> {
     let p = Pipelines::new(ctx);
     let mut shapes: Vec<(String, Matmul)> =
         args.sizes.iter().map(|&n| (format!("{n}³"), Matmul { m: n, n, k: n })).collect();
-    let t = args.tokens;
-    for (what, n, k) in [("QKV", 3 * 768, 768), ("attention out", 768, 768), ("FFN in", 3072, 768), ("FFN out", 768, 3072)] {
+    anyhow::ensure!(args.hidden > 0 && args.intermediate > 0 && args.tokens > 0, "--tokens, --hidden and --intermediate must be ≥ 1");
+    let (t, h, f) = (args.tokens, args.hidden, args.intermediate);
+    for (what, n, k) in [("QKV", 3 * h, h), ("attention out", h, h), ("FFN in", f, h), ("FFN out", h, f)] {
         shapes.push((format!("{what} {t}×{n}×{k}"), Matmul { m: t, n, k }));
     }
     let peak_header = if args.peak_gflops.is_some() { " f32 % of peak |" } else { "" };
