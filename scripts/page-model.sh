@@ -21,7 +21,8 @@ OUT=${1:-models/e5-small-base.q4_0.gguf}
 # Any model file of multilingual-e5-small's vocabulary: the base by default; a copy with the base's word table
 # (e.g. tuned with it frozen, written by `lingbridge quantize --scheme q4_0 --pure`) gets the same pieces and rows.
 MODEL=${2:-models/base.q4_0.gguf}
-MAX_PIECES=72000
+# 72,000 for the shipped files; another value only for experiments (models/experiments/word-table-pq.py).
+MAX_PIECES=${MAX_PIECES:-72000}
 # XQuAD-R's languages and held-out articles: the split models/make-models.sh uses.
 source models/recipe/xquad-r-split.sh
 source models/recipe/data-root.sh
