@@ -2,10 +2,10 @@
 # `data_root DIR…` prints the first of $LINGBRIDGE_DATA, ./data and ../shared/data that holds every DIR, or fails
 # with a message naming what was looked for — one search, so the scripts cannot disagree on which copy they read.
 data_root() {
-  local root
+  local root dir missing
   for root in "${LINGBRIDGE_DATA:-}" ./data ../shared/data; do
     [ -n "$root" ] || continue
-    local dir missing=""
+    missing=""
     for dir in "$@"; do [ -d "$root/$dir" ] || missing=1; done
     if [ -z "$missing" ]; then printf '%s\n' "$root"; return 0; fi
   done

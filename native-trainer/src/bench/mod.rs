@@ -174,6 +174,7 @@ fn encode(args: EncodeArgs) -> anyhow::Result<()> {
 }
 
 fn matmul(args: MatmulArgs) -> anyhow::Result<()> {
+    anyhow::ensure!(args.hidden > 0 && args.intermediate > 0 && args.tokens > 0, "--tokens, --hidden and --intermediate must be ≥ 1");
     let needs_bytes = args
         .sizes
         .iter()
@@ -188,7 +189,6 @@ fn matmul(args: MatmulArgs) -> anyhow::Result<()> {
     let p = Pipelines::new(ctx);
     let mut shapes: Vec<(String, Matmul)> =
         args.sizes.iter().map(|&n| (format!("{n}³"), Matmul { m: n, n, k: n })).collect();
-    anyhow::ensure!(args.hidden > 0 && args.intermediate > 0 && args.tokens > 0, "--tokens, --hidden and --intermediate must be ≥ 1");
     let (t, h, f) = (args.tokens, args.hidden, args.intermediate);
     for (what, n, k) in [("QKV", 3 * h, h), ("attention out", h, h), ("FFN in", f, h), ("FFN out", h, f)] {
         shapes.push((format!("{what} {t}×{n}×{k}"), Matmul { m: t, n, k }));
