@@ -6,6 +6,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import { extname, join, normalize, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import assert from 'node:assert/strict';
 import { chromium } from 'playwright-core';
 
 export const ROOT = fileURLToPath(new URL('../../www/', import.meta.url));
@@ -110,3 +111,16 @@ export async function searchFor(page, q) {
   await page.waitForFunction((q) => document.getElementById('results-area').dataset.query === q && document.querySelectorAll('#results li').length > 0, q);
 }
 
+/** Where the UI suites save their screenshots. */
+export const SHOTS = fileURLToPath(new URL('../../artifacts/screenshots/', import.meta.url));
+
+export async function runEvaluation(page) {
+  await page.click('#tab-evaluate');
+  await page.click('#eval-run');
+  await page.waitForSelector('#eval-results[data-done="true"]', { timeout: 60000 });
+}
+
+export async function noHorizontalScroll(page, what) {
+  const { sw, w } = await page.evaluate(() => ({ sw: document.documentElement.scrollWidth, w: window.innerWidth }));
+  assert.ok(sw <= w, `${what}: the page is ${sw} px wide in a ${w} px window (horizontal scroll)`);
+}
