@@ -12,6 +12,16 @@ No evaluation set is read. The stand-in set is MIRACL dev topics (queries we nei
 Run 2026-12-06 with PyTorch 2.15 (CPU, 2 cores; k-means 5–11 min a codebook set), `target/release/lingbridge`.
 Without --exact every row is quantized. Prints the rows' relative error and 1 − mean cosine to the untrimmed
 model's query embeddings (also against the committed trimmed page file, for comparison).
+
+The model it writes (--work/model: the f32 directory with the PQ rows in place) is what was evaluated once on the
+reported sets, for the one setting the stand-in and the 30 MB budget chose (30,000 exact + PQ 48, codebooks
+trained on every row, as the stand-in table's rows were) and for the over-budget 72,000 + PQ 48:
+
+    python3 models/experiments/word-table-pq.py --exact artifacts/page/trim30000.trim-report.json --subvectors 48 \
+        --train-rows all --work /tmp/pq30k
+    target/release/lingbridge eval --model /tmp/pq30k/model --backend cpu --dataset mlqa-r --out /tmp/pq30k/mlqa-r
+    target/release/lingbridge eval --model /tmp/pq30k/model --backend cpu --dataset artifacts/models/xquad-r-heldout \
+        --out /tmp/pq30k/xquad-r-heldout
 """
 import argparse, json, os, subprocess, sys
 import numpy as np
@@ -56,6 +66,8 @@ def main():
     ap.add_argument("--per-lang", type=int, default=300)
     ap.add_argument("--work", required=True)
     ap.add_argument("--bin", default="target/release/lingbridge")
+    ap.add_argument("--train-rows", choices=["rest", "all"], default="rest",
+                    help="k-means on the rows it replaces (rest) or on every row (all; the stand-in table's codebooks)")
     a = ap.parse_args()
     os.makedirs(a.work, exist_ok=True)
     texts = []
@@ -67,7 +79,10 @@ def main():
     table = tensors["embeddings.word_embeddings.weight"]
     exact = set(json.load(open(a.exact))["plan"]["kept"]) if a.exact else set()
     ids = torch.tensor([i for i in range(table.shape[0]) if i not in exact])
-    rebuilt = kmeans_pq(table[ids], a.subvectors)
+    if a.train_rows == "all":
+        rebuilt = kmeans_pq(table, a.subvectors)[ids]
+    else:
+        rebuilt = kmeans_pq(table[ids], a.subvectors)
     err = ((table[ids] - rebuilt).norm(dim=1) / table[ids].norm(dim=1).clamp(min=1e-9)).mean().item()
     table[ids] = rebuilt
     model = f"{a.work}/model"
